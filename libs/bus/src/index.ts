@@ -1,0 +1,3 @@
+export * from './bus.js';
+export * from './connect.js';
+export * from './memory-bus.js';

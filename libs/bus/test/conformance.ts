@@ -1,0 +1,178 @@
+/**
+ * The one Bus conformance suite. Every implementation (memory, nats, redis, redis-cluster)
+ * runs these very tests: `runBusConformance('nats', () => fixtureForNats)`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Bus, BusUnavailableError } from '../src/bus.js';
+
+export interface BusFixture {
+  /** A new Bus connected to the same broker as every other bus of this fixture. */
+  createBus(): Promise<Bus>;
+  /** Stops what the fixture started (called once, after the suite). */
+  stop?(): Promise<void>;
+}
+
+interface Received {
+  topic: string;
+  text: string;
+}
+
+/** Subscribes and records what arrives; `until(n)` waits for n deliveries (bounded). */
+async function record(bus: Bus, pattern: string) {
+  const received: Received[] = [];
+  const waiters: Array<() => void> = [];
+  const sub = await bus.subscribe(pattern, (topic, payload) => {
+    received.push({ topic, text: Buffer.from(payload).toString('utf8') });
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const until = async (count: number, timeoutMs = 5000): Promise<Received[]> => {
+    const deadline = Date.now() + timeoutMs;
+    while (received.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) assert.fail(`expected ${count} messages on ${pattern}, got ${received.length}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return received;
+  };
+  return { received, until, sub };
+}
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+let unique = 0;
+/** A topic prefix no other test (or earlier run against a shared broker) uses. */
+const fresh = () => `conf${process.pid}x${Date.now().toString(36)}x${unique++}`;
+
+export function runBusConformance(name: string, makeFixture: () => Promise<BusFixture>): void {
+  describe(`Bus conformance: ${name}`, () => {
+    let fixture: BusFixture;
+    let a: Bus;
+    let b: Bus;
+    before(async () => {
+      fixture = await makeFixture();
+      a = await fixture.createBus();
+      b = await fixture.createBus();
+    });
+    after(async () => {
+      await a?.close();
+      await b?.close();
+      await fixture?.stop?.();
+    });
+
+    it('is up once created', () => {
+      assert.equal(a.state, 'up');
+      assert.equal(b.state, 'up');
+    });
+
+    it('delivers the exact payload bytes to a subscriber on another bus', async () => {
+      const topic = `${fresh()}.exact`;
+      const raw: Array<{ topic: string; payload: Buffer }> = [];
+      const sub = await b.subscribe(topic, (t, p) => raw.push({ topic: t, payload: Buffer.from(p) }));
+      const payload = Buffer.from([0x7b, 0x00, 0xff, 0xc3, 0x28, 0x7d]);
+      await a.publish(topic, payload);
+      const deadline = Date.now() + 5000;
+      while (raw.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(raw, [{ topic, payload }]);
+      await sub.unsubscribe();
+    });
+
+    it('keeps the publish order of one publisher on one topic', async () => {
+      const topic = `${fresh()}.order`;
+      const rec = await record(b, topic);
+      for (let i = 0; i < 200; i++) await a.publish(topic, bytes(String(i)));
+      const got = await rec.until(200);
+      assert.deepEqual(
+        got.map((m) => m.text),
+        Array.from({ length: 200 }, (_, i) => String(i)),
+      );
+      await rec.sub.unsubscribe();
+    });
+
+    it('delivers only the topics a subscription names', async () => {
+      const prefix = fresh();
+      const rec = await record(b, `${prefix}.wanted`);
+      await a.publish(`${prefix}.other`, bytes('no'));
+      await a.publish(`${prefix}.wanted.deeper`, bytes('no'));
+      await a.publish(`${prefix}.wanted`, bytes('yes'));
+      const got = await rec.until(1);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        got.map((m) => m.text),
+        ['yes'],
+      );
+      await rec.sub.unsubscribe();
+    });
+
+    it('matches `*` against exactly one token and tells the concrete topic', async () => {
+      const prefix = fresh();
+      const rec = await record(b, `${prefix}.*.price`);
+      await a.publish(`${prefix}.eur.price`, bytes('1'));
+      await a.publish(`${prefix}.eur.usd.price`, bytes('no'));
+      await a.publish(`${prefix}.price`, bytes('no'));
+      await a.publish(`${prefix}.gbp.price`, bytes('2'));
+      const got = await rec.until(2);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(got, [
+        { topic: `${prefix}.eur.price`, text: '1' },
+        { topic: `${prefix}.gbp.price`, text: '2' },
+      ]);
+      await rec.sub.unsubscribe();
+    });
+
+    it('matches `>` against one or more trailing tokens, never zero', async () => {
+      const prefix = fresh();
+      const rec = await record(b, `${prefix}.>`);
+      await a.publish(prefix, bytes('no'));
+      await a.publish(`${prefix}.a`, bytes('1'));
+      await a.publish(`${prefix}.a.b.c`, bytes('2'));
+      const got = await rec.until(2);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        got.map((m) => m.topic),
+        [`${prefix}.a`, `${prefix}.a.b.c`],
+      );
+      await rec.sub.unsubscribe();
+    });
+
+    it('gives every handler of a topic its own copy, and stops one on unsubscribe', async () => {
+      const topic = `${fresh()}.fan`;
+      const first = await record(b, topic);
+      const second = await record(b, topic);
+      await a.publish(topic, bytes('both'));
+      await first.until(1);
+      await second.until(1);
+      await first.sub.unsubscribe();
+      await first.sub.unsubscribe(); // idempotent
+      await a.publish(topic, bytes('second only'));
+      await second.until(2);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(first.received.length, 1);
+      assert.deepEqual(
+        second.received.map((m) => m.text),
+        ['both', 'second only'],
+      );
+      await second.sub.unsubscribe();
+    });
+
+    it('delivers a bus its own publications when it subscribes to them', async () => {
+      const topic = `${fresh()}.self`;
+      const rec = await record(a, topic);
+      await a.publish(topic, bytes('me'));
+      assert.equal((await rec.until(1))[0]?.text, 'me');
+      await rec.sub.unsubscribe();
+    });
+
+    it('refuses to publish once closed', async () => {
+      const bus = await fixture.createBus();
+      await bus.close();
+      assert.equal(bus.state, 'closed');
+      await assert.rejects(bus.publish(`${fresh()}.closed`, bytes('x')), BusUnavailableError);
+    });
+  });
+}

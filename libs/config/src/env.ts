@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** A bad environment variable: the message names it, so start-up can fail with one line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** An integer variable with a default and bounds (`MAX_MESSAGE_BYTES=65536`). */
+export const intVar = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** A comma-separated list; empty entries are dropped; unset means an empty list. */
+export const listVar = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    );
+
+export const boolVar = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Variables every service reads. */
+export const commonEnv = {
+  PORT: intVar(8080, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-", at most 64')
+    .default(
+      () =>
+        `${hostname()
+          .replace(/[^A-Za-z0-9_.-]/g, '-')
+          .slice(0, 48)}-${randomBytes(3).toString('hex')}`,
+    ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/**
+ * Validates `env` against `shape`. Unset and empty variables take their defaults. Throws a
+ * ConfigError whose message names the first bad variable and what was wrong with it.
+ */
+export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = z.object(shape).safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    const shown = input[name] === undefined ? '' : ` (got "${input[name]}")`;
+    throw new ConfigError(`invalid ${name}${shown}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,160 @@
+/**
+ * The one HistoryStore conformance suite, run by every implementation (memory, Redis Streams,
+ * JetStream). A fixture makes stores with the given limits over one backend.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { HistoryLimits, HistoryStore } from '../src/history-store.js';
+
+export interface HistoryFixture {
+  createStore(limits: HistoryLimits): Promise<HistoryStore>;
+  stop?(): Promise<void>;
+}
+
+let unique = 0;
+const fresh = () => `hist${process.pid}x${Date.now().toString(36)}x${unique++}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function runHistoryConformance(name: string, makeFixture: () => Promise<HistoryFixture>): void {
+  describe(`HistoryStore conformance: ${name}`, () => {
+    let fixture: HistoryFixture;
+    let store: HistoryStore;
+    before(async () => {
+      fixture = await makeFixture();
+      store = await fixture.createStore({ size: 5, ttlMs: 60_000 });
+    });
+    after(async () => {
+      await store?.close();
+      await fixture?.stop?.();
+    });
+
+    it('reports an empty topic at offset 0', async () => {
+      const tip = await store.tip(fresh());
+      assert.equal(tip.offset, 0);
+      assert.equal(typeof tip.epoch, 'string');
+    });
+
+    it('numbers appends 1, 2, 3… in one epoch and returns them in order', async () => {
+      const topic = fresh();
+      const tips = [];
+      for (let i = 0; i < 3; i++) tips.push(await store.append(topic, JSON.stringify({ i })));
+      assert.deepEqual(
+        tips.map((t) => t.offset),
+        [1, 2, 3],
+      );
+      assert.equal(new Set(tips.map((t) => t.epoch)).size, 1);
+      const page = await store.since(topic, 0, 100);
+      assert.equal(page.complete, true);
+      assert.equal(page.offset, 3);
+      assert.equal(page.epoch, tips[0]?.epoch);
+      assert.deepEqual(page.messages, [
+        { offset: 1, data: '{"i":0}' },
+        { offset: 2, data: '{"i":1}' },
+        { offset: 3, data: '{"i":2}' },
+      ]);
+      assert.deepEqual(await store.tip(topic), { offset: 3, epoch: tips[0]?.epoch });
+    });
+
+    it('keeps the data text byte for byte', async () => {
+      const topic = fresh();
+      const data = '{"emoji":"😀","nested":[1,{"a":null}],"s":"quote\\" and \\\\ slash"}';
+      await store.append(topic, data);
+      const page = await store.since(topic, 0, 10);
+      assert.equal(page.messages[0]?.data, data);
+    });
+
+    it('pages with since/limit and says complete when it starts right after the offset', async () => {
+      const topic = fresh();
+      for (let i = 1; i <= 4; i++) await store.append(topic, String(i));
+      const page = await store.since(topic, 1, 2);
+      assert.deepEqual(
+        page.messages.map((m) => m.offset),
+        [2, 3],
+      );
+      assert.equal(page.complete, true);
+      const upToDate = await store.since(topic, 4, 10);
+      assert.deepEqual(upToDate.messages, []);
+      assert.equal(upToDate.complete, true);
+    });
+
+    it('keeps at most `size` messages and reports the lost ones as a gap', async () => {
+      const topic = fresh();
+      for (let i = 1; i <= 8; i++) await store.append(topic, String(i));
+      const page = await store.since(topic, 0, 100);
+      assert.deepEqual(
+        page.messages.map((m) => m.offset),
+        [4, 5, 6, 7, 8],
+      );
+      assert.equal(page.complete, false);
+      const inside = await store.since(topic, 3, 100);
+      assert.equal(inside.complete, true);
+      assert.equal(inside.messages.length, 5);
+    });
+
+    it('answers another epoch with the current one from its start, not complete', async () => {
+      const topic = fresh();
+      const { epoch } = await store.append(topic, '"a"');
+      await store.append(topic, '"b"');
+      const page = await store.since(topic, 1, 10, `${epoch}-not`);
+      assert.equal(page.epoch, epoch);
+      assert.equal(page.complete, false);
+      assert.deepEqual(
+        page.messages.map((m) => m.offset),
+        [1, 2],
+      );
+      const same = await store.since(topic, 1, 10, epoch);
+      assert.equal(same.complete, true);
+      assert.deepEqual(
+        same.messages.map((m) => m.offset),
+        [2],
+      );
+    });
+
+    it('treats offset 0 of an empty topic as complete once messages arrive', async () => {
+      const topic = fresh();
+      const empty = await store.tip(topic);
+      await store.append(topic, '1');
+      const page = await store.since(topic, 0, 10, empty.epoch);
+      assert.equal(page.complete, true);
+      assert.equal(page.messages.length, 1);
+    });
+
+    it('drops messages older than the TTL', async () => {
+      const short = await fixture.createStore({ size: 100, ttlMs: 1000 });
+      try {
+        const topic = fresh();
+        await short.append(topic, '"old"');
+        await sleep(600);
+        await short.append(topic, '"new"');
+        await sleep(600);
+        const page = await short.since(topic, 0, 10);
+        assert.deepEqual(
+          page.messages.map((m) => m.data),
+          ['"new"'],
+        );
+        assert.equal(page.complete, false);
+      } finally {
+        await short.close();
+      }
+    });
+
+    it('keeps offsets gap-free under concurrent appends to one topic', async () => {
+      const topic = fresh();
+      const big = await fixture.createStore({ size: 1000, ttlMs: 60_000 });
+      try {
+        const tips = await Promise.all(Array.from({ length: 100 }, (_, i) => big.append(topic, String(i))));
+        assert.deepEqual(
+          tips.map((t) => t.offset).sort((x, y) => x - y),
+          Array.from({ length: 100 }, (_, i) => i + 1),
+        );
+        const page = await big.since(topic, 0, 1000);
+        assert.deepEqual(
+          page.messages.map((m) => m.offset),
+          Array.from({ length: 100 }, (_, i) => i + 1),
+        );
+      } finally {
+        await big.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,129 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HistoryStore, Publisher, PublishResult } from '@switchboard/history';
+import { BodyTooLargeError, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
+import { ErrorCode, isValidTopic } from '@switchboard/protocol';
+import type { Logger } from '@switchboard/telemetry';
+import { ApiKeys } from './api-keys.js';
+import type { ApiConfig } from './config.js';
+import { type Parsed, parseBatchBody, parsePublishBody } from './publish-request.js';
+import { RateLimits } from './rate-limits.js';
+
+export interface ApiDeps {
+  config: Pick<ApiConfig, 'API_KEYS' | 'MAX_MESSAGE_BYTES' | 'MAX_BATCH_BYTES' | 'MAX_BATCH_MESSAGES' | 'API_RATE_LIMIT' | 'HISTORY_SIZE'>;
+  publisher: Publisher;
+  history: HistoryStore | null;
+  log: Logger;
+}
+
+export interface ApiStats {
+  published: number;
+  rejected: number;
+}
+
+const MAX_HISTORY_PAGE = 1000;
+
+/** The backend publish API: `POST /v1/publish`, `POST /v1/publish/batch`, `GET /v1/topics/{topic}/history`. */
+export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: ApiStats = { published: 0, rejected: 0 }): Router {
+  const keys = new ApiKeys(config.API_KEYS);
+  const limits = new RateLimits(config.API_RATE_LIMIT);
+
+  /** Answers 401 and returns null unless the request carries a valid key (or the API is open). */
+  const authorize = (req: IncomingMessage, res: ServerResponse): string | null => {
+    const key = ApiKeys.presented(req);
+    if (keys.accepts(key)) return keys.open ? `ip:${req.socket.remoteAddress}` : `key:${key}`;
+    req.resume();
+    sendError(res, 401, ErrorCode.Unauthorized, 'missing or unknown API key (Authorization: Bearer <key>)');
+    return null;
+  };
+
+  /** Answers 429 and returns false when `caller` is over its rate. */
+  const withinRate = (caller: string, res: ServerResponse, cost: number): boolean => {
+    if (limits.take(caller, cost)) return true;
+    sendError(res, 429, ErrorCode.RateLimited, `over ${config.API_RATE_LIMIT} messages per second`);
+    return false;
+  };
+
+  /** Reads and validates a body; answers 413 or 400 and returns null when it is refused. */
+  const body = async <T>(req: IncomingMessage, res: ServerResponse, limit: number, parse: (b: Buffer) => Parsed<T>): Promise<T | null> => {
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, limit);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      res.setHeader('connection', 'close');
+      sendError(res, 413, ErrorCode.TooLarge, err.message);
+      return null;
+    }
+    const parsed = parse(raw);
+    if (!parsed.ok) {
+      stats.rejected++;
+      sendError(res, parsed.error.status, parsed.error.code, parsed.error.message);
+      return null;
+    }
+    return parsed.value;
+  };
+
+  const unavailable = (res: ServerResponse, err: unknown, extra: object = {}) => {
+    log.warn({ err }, 'publish not accepted');
+    sendJson(res, 503, {
+      error: { code: ErrorCode.Unavailable, message: 'the message bus is unavailable; the message was not accepted' },
+      ...extra,
+    });
+  };
+
+  return new Router()
+    .on('POST', /^\/v1\/publish$/, async (req, res) => {
+      const caller = authorize(req, res);
+      if (caller === null) return;
+      const message = await body(req, res, config.MAX_MESSAGE_BYTES, (b) => parsePublishBody(b, config.MAX_MESSAGE_BYTES));
+      if (message === null || !withinRate(caller, res, 1)) return;
+      try {
+        const result = await publisher.publish(message.topic, message.data);
+        stats.published++;
+        sendJson(res, 200, result);
+      } catch (err) {
+        unavailable(res, err);
+      }
+    })
+    .on('POST', /^\/v1\/publish\/batch$/, async (req, res) => {
+      const caller = authorize(req, res);
+      if (caller === null) return;
+      const parse = (b: Buffer) => parseBatchBody(b, config.MAX_MESSAGE_BYTES, config.MAX_BATCH_MESSAGES);
+      const messages = await body(req, res, config.MAX_BATCH_BYTES, parse);
+      if (messages === null || !withinRate(caller, res, messages.length)) return;
+      const results: PublishResult[] = [];
+      for (const message of messages) {
+        try {
+          results.push(await publisher.publish(message.topic, message.data));
+          stats.published++;
+        } catch (err) {
+          // The first results.length messages were accepted, the rest were not.
+          return unavailable(res, err, { results });
+        }
+      }
+      sendJson(res, 200, { results });
+    })
+    .on('GET', /^\/v1\/topics\/([^/]+)\/history$/, async (req, res, [rawTopic], url) => {
+      const caller = authorize(req, res);
+      if (caller === null || !withinRate(caller, res, 1)) return;
+      const topic = decodeURIComponent(rawTopic ?? '');
+      if (!isValidTopic(topic)) return sendError(res, 400, ErrorCode.BadTopic, 'invalid topic');
+      const since = url.searchParams.get('since') ?? '0';
+      const limit = url.searchParams.get('limit') ?? '100';
+      if (!/^\d{1,15}$/.test(since)) return sendError(res, 400, ErrorCode.BadRequest, '"since" must be an integer ≥ 0');
+      if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_HISTORY_PAGE) {
+        return sendError(res, 400, ErrorCode.BadRequest, `"limit" must be an integer from 1 to ${MAX_HISTORY_PAGE}`);
+      }
+      if (history === null) return sendError(res, 404, 'not_found', 'history is off on this server (HISTORY_SIZE=0)');
+      let page: Awaited<ReturnType<HistoryStore['since']>>;
+      try {
+        page = await history.since(topic, Number(since), Number(limit));
+      } catch (err) {
+        return unavailable(res, err);
+      }
+      // Splice the stored data texts in as they are: no parse, no re-serialisation.
+      const messages = page.messages.map((m) => `{"offset":${m.offset},"data":${m.data}}`).join(',');
+      const head = JSON.stringify({ epoch: page.epoch, offset: page.offset, complete: page.complete }).slice(0, -1);
+      sendText(res, 200, `${head},"messages":[${messages}]}`, 'application/json; charset=utf-8');
+    });
+}

@@ -1,0 +1,26 @@
+import { connectBus } from '@switchboard/bus';
+import { historyFor, Publisher } from '@switchboard/history';
+import { createRoutedServer, healthRoutes, listen } from '@switchboard/http';
+import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
+import { apiRoutes } from './api-routes.js';
+import { loadApiConfig } from './config.js';
+
+runService('api', async () => {
+  const config = loadApiConfig();
+  const log = createLogger({ service: 'api', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
+  if (config.API_KEYS.length === 0) log.warn('API_KEYS is not set: the publish API is open to anyone who can reach it');
+  const bus = await connectBus(config.BUS_URL);
+  const history = historyFor(bus, config);
+  const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });
+  const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
+  const server = createRoutedServer([health, apiRoutes({ config, publisher: new Publisher(bus, history), history, log })], log);
+  const port = await listen(server, config.PORT, config.HOST);
+  log.info({ port, bus: bus.kind }, 'api listening');
+  return {
+    async stop() {
+      server.close();
+      await bus.close();
+      await history?.close();
+    },
+  };
+});

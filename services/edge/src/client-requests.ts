@@ -1,0 +1,154 @@
+import type { HistoryStore, Publisher } from '@switchboard/history';
+import {
+  type ClientFrame,
+  CloseCode,
+  decodeClientFrame,
+  ErrorCode,
+  encodeServerFrame,
+  isWildcard,
+  type PublishFrame,
+  type SubscribeFrame,
+} from '@switchboard/protocol';
+import type { Logger } from '@switchboard/telemetry';
+import type { EdgeConfig } from './config.js';
+import type { EdgeStats } from './edge-stats.js';
+import { catchUp } from './recovery.js';
+import { type Session, Subscription } from './session.js';
+import type { SubscriptionRegistry } from './subscription-registry.js';
+
+export interface ClientRequestDeps {
+  config: EdgeConfig;
+  registry: SubscriptionRegistry;
+  history: HistoryStore | null;
+  publisher: Publisher;
+  stats: EdgeStats;
+  log: Logger;
+}
+
+const replyError = (session: Session, id: number | undefined, code: ErrorCode, message: string) =>
+  session.transport.sendText(encodeServerFrame({ op: 'error', id, code, message }));
+
+/**
+ * Handles what a client sends: rate limit, decoding, then one op. Bad input never throws out
+ * of here: it becomes an `error` frame or a close with the contract's code.
+ */
+export class ClientRequests {
+  constructor(private readonly deps: ClientRequestDeps) {}
+
+  onText(session: Session, text: string): void {
+    if (session.closed) return;
+    session.alive = true;
+    if (!session.bucket.take()) {
+      this.deps.stats.rateLimitCloses++;
+      replyError(session, undefined, ErrorCode.RateLimited, 'too many messages');
+      session.close(CloseCode.RateLimited, 'rate limited');
+      return;
+    }
+    const decoded = decodeClientFrame(text);
+    if (!decoded.ok) {
+      const { error } = decoded;
+      if (error.fatal) {
+        this.deps.stats.protocolErrors++;
+        session.close(CloseCode.ProtocolError, error.message);
+      } else {
+        replyError(session, error.id, error.code, error.message);
+      }
+      return;
+    }
+    this.dispatch(session, decoded.frame);
+  }
+
+  /** A binary frame is a protocol error: the contract is JSON text frames. */
+  onBinary(session: Session): void {
+    this.deps.stats.protocolErrors++;
+    session.close(CloseCode.ProtocolError, 'binary frames are not part of the protocol');
+  }
+
+  /** Drops every subscription of a closed session. */
+  onClose(session: Session): void {
+    session.closed = true;
+    for (const sub of session.subscriptions.values()) this.deps.registry.remove(sub);
+    this.deps.stats.subscriptions -= session.subscriptions.size;
+    session.subscriptions.clear();
+  }
+
+  private dispatch(session: Session, frame: ClientFrame): void {
+    switch (frame.op) {
+      case 'subscribe':
+        void this.subscribe(session, frame);
+        return;
+      case 'unsubscribe': {
+        const sub = session.subscriptions.get(frame.topic);
+        if (sub !== undefined) this.drop(session, sub);
+        session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, topic: frame.topic }));
+        return;
+      }
+      case 'publish':
+        void this.publish(session, frame);
+        return;
+      case 'refresh':
+        // Without auth configured there is no token to replace; acknowledge so clients proceed.
+        session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, offset: null }));
+        return;
+      case 'connect':
+      case 'pong':
+        // With auth off `welcome` was sent on open and `connect` changes nothing.
+        return;
+    }
+  }
+
+  private drop(session: Session, sub: Subscription): void {
+    session.subscriptions.delete(sub.key);
+    this.deps.registry.remove(sub);
+    this.deps.stats.subscriptions--;
+  }
+
+  private async subscribe(session: Session, frame: SubscribeFrame): Promise<void> {
+    const { config, registry, history, stats, log } = this.deps;
+    if (session.subscriptions.has(frame.topic)) {
+      const tip = history === null || isWildcard(frame.topic) ? null : await history.tip(frame.topic).catch(() => null);
+      session.transport.sendText(
+        encodeServerFrame({ op: 'ack', id: frame.id, topic: frame.topic, offset: tip?.offset ?? null, epoch: tip?.epoch ?? null }),
+      );
+      return;
+    }
+    if (session.subscriptions.size >= config.MAX_SUBSCRIPTIONS) {
+      replyError(session, frame.id, ErrorCode.TooManySubscriptions, `at most ${config.MAX_SUBSCRIPTIONS} subscriptions per connection`);
+      return;
+    }
+    const sub = new Subscription(session, frame.topic);
+    const replays = history !== null && !isWildcard(frame.topic);
+    if (replays) sub.pending = [];
+    session.subscriptions.set(sub.key, sub);
+    stats.subscriptions++;
+    try {
+      await registry.add(sub);
+      if (session.closed || session.subscriptions.get(sub.key) !== sub) return;
+      if (replays) {
+        await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats);
+      } else {
+        session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, topic: sub.key, offset: null, epoch: null }));
+      }
+    } catch (err) {
+      log.warn({ err, topic: frame.topic }, 'subscribe failed');
+      if (session.subscriptions.get(sub.key) === sub) this.drop(session, sub);
+      replyError(session, frame.id, ErrorCode.Unavailable, 'the message bus is unavailable, retry later');
+    }
+  }
+
+  private async publish(session: Session, frame: PublishFrame): Promise<void> {
+    const { config, publisher, stats, log } = this.deps;
+    if (!config.CLIENT_PUBLISH) {
+      replyError(session, frame.id, ErrorCode.Forbidden, 'clients may not publish on this server');
+      return;
+    }
+    try {
+      const { offset, epoch } = await publisher.publish(frame.topic, frame.data);
+      stats.published++;
+      session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, offset, epoch }));
+    } catch (err) {
+      log.warn({ err, topic: frame.topic }, 'client publish failed');
+      replyError(session, frame.id, ErrorCode.Unavailable, 'the message bus is unavailable, the message was not accepted');
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Bus } from '@switchboard/bus';
+import { type HistoryStore, Publisher } from '@switchboard/history';
+import { type HealthSource, healthRoutes, type Router, TokenBucket } from '@switchboard/http';
+import { CloseCode, encodeServerFrame } from '@switchboard/protocol';
+import type { Logger, Registry } from '@switchboard/telemetry';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { ClientRequests } from './client-requests.js';
+import type { EdgeConfig } from './config.js';
+import { registerEdgeMetrics } from './edge-metrics.js';
+import { EdgeStats } from './edge-stats.js';
+import { Heartbeat } from './heartbeat.js';
+import { Session } from './session.js';
+import { SubscriptionRegistry } from './subscription-registry.js';
+import { WsTransport } from './ws-transport.js';
+
+export interface EdgeNodeOptions {
+  config: EdgeConfig;
+  bus: Bus;
+  history: HistoryStore | null;
+  log: Logger;
+  metrics: Registry;
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+  );
+}
+
+/**
+ * An edge node: accepts WebSocket clients on `/ws`, keeps their sessions and subscriptions,
+ * and fans bus messages out to them. It attaches to an HTTP server it does not own, so the
+ * all-in-one process can put the api and presence on the same port.
+ */
+export class EdgeNode implements HealthSource {
+  readonly stats = new EdgeStats();
+  readonly sessions = new Set<Session>();
+  readonly registry: SubscriptionRegistry;
+  readonly publisher: Publisher;
+  private readonly requests: ClientRequests;
+  private readonly wss: WebSocketServer;
+  private readonly heartbeat: Heartbeat;
+  private draining = false;
+
+  constructor(private readonly options: EdgeNodeOptions) {
+    const { config, bus, history, log, metrics } = options;
+    this.registry = new SubscriptionRegistry(bus, this.stats, config.MAX_SEND_BUFFER_BYTES);
+    this.publisher = new Publisher(bus, history);
+    this.requests = new ClientRequests({ config, registry: this.registry, history, publisher: this.publisher, stats: this.stats, log });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.MAX_MESSAGE_BYTES,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.wss.on('headers', (headers) => headers.push(`Set-Cookie: sb_node=${config.NODE_ID}; Path=/; HttpOnly; SameSite=Lax`));
+    this.heartbeat = new Heartbeat(this.sessions, config.HEARTBEAT_MS, this.stats);
+    registerEdgeMetrics(metrics, this.stats, bus, () => this.registry.topicCount);
+  }
+
+  get nodeId(): string {
+    return this.options.config.NODE_ID;
+  }
+
+  ready(): boolean {
+    return !this.draining && this.options.bus.state === 'up';
+  }
+
+  metrics(): Promise<string> {
+    return this.options.metrics.metrics();
+  }
+
+  /** `/healthz`, `/readyz`, `/metrics`. */
+  routes(): Router {
+    return healthRoutes(this);
+  }
+
+  /** Takes over WebSocket upgrades on `/ws` of `server`. */
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const { MAX_CONNECTIONS } = this.options.config;
+    if (path !== '/ws') refuseUpgrade(socket, 404, 'Not Found');
+    else if (!this.ready()) refuseUpgrade(socket, 503, 'Service Unavailable');
+    else if (MAX_CONNECTIONS > 0 && this.sessions.size >= MAX_CONNECTIONS) refuseUpgrade(socket, 503, 'Service Unavailable');
+    else this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  }
+
+  private accept(ws: WebSocket): void {
+    const { config, log } = this.options;
+    const session = new Session(
+      randomBytes(12).toString('base64url'),
+      new WsTransport(ws),
+      new TokenBucket(config.MESSAGE_RATE_LIMIT, config.MESSAGE_RATE_BURST),
+    );
+    this.sessions.add(session);
+    this.stats.connections++;
+    this.stats.connectionsTotal++;
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.requests.onBinary(session);
+      else this.requests.onText(session, data.toString('utf8'));
+    });
+    ws.on('error', (err) => log.debug({ err, session: session.id }, 'client socket error'));
+    ws.once('close', () => {
+      this.sessions.delete(session);
+      this.stats.connections--;
+      this.requests.onClose(session);
+    });
+    session.transport.sendText(
+      encodeServerFrame({ op: 'welcome', session: session.id, node: config.NODE_ID, heartbeat: config.HEARTBEAT_MS }),
+    );
+  }
+
+  /**
+   * Drain: stop being ready, ask every client to reconnect after a jittered delay (spread over
+   * the first half of the drain time), then close whoever is left with 1001.
+   */
+  async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    const { DRAIN_TIMEOUT_MS } = this.options.config;
+    for (const session of this.sessions) {
+      const after = Math.floor(Math.random() * (DRAIN_TIMEOUT_MS / 2));
+      session.transport.sendText(encodeServerFrame({ op: 'reconnect', after }));
+    }
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.close();
+  }
+
+  /** Closes every connection with 1001 and stops the timers (the bus is the caller's). */
+  async close(): Promise<void> {
+    this.draining = true;
+    this.heartbeat.stop();
+    for (const session of this.sessions) session.close(CloseCode.GoingAway, 'server shutting down');
+    const deadline = Date.now() + 3000;
+    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,40 @@
+import { CloseCode } from '@switchboard/protocol';
+import type { EdgeStats } from './edge-stats.js';
+import type { Session } from './session.js';
+
+const PING = JSON.stringify({ op: 'ping' });
+
+/**
+ * One timer for all connections: every `intervalMs` a session that sent nothing since the last
+ * tick is closed with 4008, and every other one gets a `ping`. A dead client is cut after one
+ * to two intervals; clients treat 2 × interval of silence from the server as a dead link.
+ */
+export class Heartbeat {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly sessions: Set<Session>,
+    intervalMs: number,
+    private readonly stats: EdgeStats,
+  ) {
+    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  private tick(): void {
+    for (const session of this.sessions) {
+      if (session.closed) continue;
+      if (!session.alive) {
+        this.stats.heartbeatCloses++;
+        session.close(CloseCode.Timeout, 'heartbeat timeout');
+        continue;
+      }
+      session.alive = false;
+      session.transport.sendText(PING);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './edge-node.js';
+export * from './session.js';

@@ -1,0 +1,26 @@
+import { connectBus } from '@switchboard/bus';
+import { historyFor } from '@switchboard/history';
+import { createRoutedServer, listen } from '@switchboard/http';
+import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
+import { loadEdgeConfig } from './config.js';
+import { EdgeNode } from './edge-node.js';
+
+runService('edge', async () => {
+  const config = loadEdgeConfig();
+  const log = createLogger({ service: 'edge', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
+  const bus = await connectBus(config.BUS_URL);
+  const history = historyFor(bus, config);
+  const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'edge', node: config.NODE_ID }) });
+  const server = createRoutedServer([edge.routes()], log);
+  edge.attach(server);
+  const port = await listen(server, config.PORT, config.HOST);
+  log.info({ port, bus: bus.kind, history: history?.kind ?? 'off' }, 'edge listening');
+  return {
+    async stop() {
+      await edge.drain();
+      server.close();
+      await bus.close();
+      await history?.close();
+    },
+  };
+});

@@ -1,0 +1,40 @@
+import type { TokenBucket } from '@switchboard/http';
+import type { OutboundMessage } from './outbound-message.js';
+import type { Transport } from './transport.js';
+
+/**
+ * One client's interest in one topic or pattern. While `pending` is an array the subscription
+ * is catching up from history, and live messages wait in it (see recovery.ts).
+ */
+export class Subscription {
+  pending: OutboundMessage[] | null = null;
+  /** Bytes held in `pending`, bounded by the send-buffer limit. */
+  pendingBytes = 0;
+
+  constructor(
+    readonly session: Session,
+    readonly key: string,
+  ) {}
+}
+
+/** A connected client: its transport, subscriptions and limits. Small: one per connection. */
+export class Session {
+  readonly subscriptions = new Map<string, Subscription>();
+  /** Cleared by each heartbeat tick, set by any frame from the client. */
+  alive = true;
+  closed = false;
+  /** The authenticated user (`sub` claim) when auth is on. */
+  user: string | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly transport: Transport,
+    readonly bucket: TokenBucket,
+  ) {}
+
+  /** Closes the connection; the session stops receiving at once (cleanup follows on close). */
+  close(code: number, reason: string): void {
+    this.closed = true;
+    this.transport.close(code, reason);
+  }
+}
