@@ -1,71 +1,25 @@
 import { Backoff } from './backoff.js';
 import { Connection } from './connection.js';
-import { SwitchboardError, closeError, unavailable } from './errors.js';
+import { type Deferred, deferred } from './deferred.js';
+import { closeError, reportAsync, SwitchboardError, unavailable } from './errors.js';
 import { type ClientEvents, type ConnectedEvent, Emitter, type Listener } from './events.js';
 import type { ClientFrame, RequestFrame, ServerFrame, WelcomeFrame } from './frames.js';
+import { type ClientOptions, type ClientState, DEFAULT_CONNECT_TIMEOUT_MS, FATAL_CLOSE_CODES, type PublishResult } from './options.js';
 import { TokenRefresher } from './refresh.js';
 import { SubscriptionRegistry } from './registry.js';
 import type { PendingHandlers } from './requests.js';
 import { Requests } from './requests.js';
 import type { MessageHandler, SubscribeOptions, Subscription } from './subscription.js';
 import { DEFAULT_REFRESH_MARGIN_MS } from './token.js';
-import { type WebSocketConstructor, resolveUrl, resolveWebSocket } from './websocket.js';
+import { resolveUrl, resolveWebSocket, type WebSocketConstructor } from './websocket.js';
 
-export interface ClientOptions {
-  /** `ws(s)://host/ws`; in a browser also `/ws` or an http(s) URL. */
-  url: string;
-  /** A fixed token, sent in a `connect` frame after each open. */
-  token?: string;
-  /** Called before each (re)connect and before each refresh; takes precedence over `token`. */
-  getToken?: () => string | Promise<string>;
-  /** WebSocket implementation; defaults to the global one (pass `ws`'s class in Node). */
-  WebSocket?: WebSocketConstructor;
-  /** Backoff: first ceiling (default 500 ms). */
-  backoffBaseMs?: number;
-  /** Backoff: highest ceiling (default 20 000 ms). */
-  backoffMaxMs?: number;
-  /** Random source in [0, 1) for the backoff jitter (default Math.random). */
-  random?: () => number;
-  /** Give up on an attempt when no `welcome` arrives within this time (default 15 000 ms; 0 = never). */
-  connectTimeoutMs?: number;
-  /** Refresh a JWT this long before `exp`, at most (default 30 000 ms; 10 % of the lifetime if smaller). */
-  refreshMarginMs?: number;
-}
-
-export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-export interface PublishResult {
-  /** null when the server keeps no history. */
-  offset: number | null;
-  epoch: string | null;
-}
-
-const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-/** Close codes that mean "don't retry" (plus 4001 when there is no getToken). */
-const FATAL_CLOSE_CODES = new Set([1008, 4001, 4003, 4400]);
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve: (value: T) => void = () => undefined;
-  let reject: (error: Error) => void = () => undefined;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
+export type { ClientOptions, ClientState, PublishResult } from './options.js';
 
 /** A Switchboard connection that reconnects, resubscribes and recovers missed messages by itself. */
 export class SwitchboardClient {
   private readonly url: string;
   private readonly WebSocketImpl: WebSocketConstructor;
-  private readonly events = new Emitter<ClientEvents>();
+  private readonly events: Emitter<ClientEvents>;
   private readonly backoff: Backoff;
   private readonly requests = new Requests();
   private readonly registry: SubscriptionRegistry;
@@ -82,6 +36,8 @@ export class SwitchboardClient {
 
   constructor(private readonly options: ClientOptions) {
     this.url = resolveUrl(options.url);
+    const report = options.onCallbackError ?? reportAsync;
+    this.events = new Emitter<ClientEvents>(report);
     this.WebSocketImpl = resolveWebSocket(options.WebSocket);
     this.backoff = new Backoff({ baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs, random: options.random });
     this.refresher = new TokenRefresher(options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS, () => void this.refresh(this.generation));
@@ -89,6 +45,7 @@ export class SwitchboardClient {
       request: (frame, handlers) => this.request(frame, handlers),
       recovered: (event) => this.events.emit('recovered', event),
       refused: (error) => this.events.emit('error', error),
+      report,
     });
   }
 

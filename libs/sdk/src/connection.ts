@@ -1,4 +1,4 @@
-import { type ServerFrame, parseServerFrame } from './frames.js';
+import { parseServerFrame, type ServerFrame } from './frames.js';
 import { READY_STATE_OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
 
 export interface ConnectionEvents {

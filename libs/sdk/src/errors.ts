@@ -41,7 +41,7 @@ export function unavailable(message: string): SwitchboardError {
   return new SwitchboardError('unavailable', message);
 }
 
-/** Rethrows outside the SDK's own call stack (an application callback threw). */
+/** Rethrows outside the SDK's own call stack (an application callback threw): the default reporter. */
 export function reportAsync(err: unknown): void {
   setTimeout(() => {
     throw err;

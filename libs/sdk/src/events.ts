@@ -1,7 +1,10 @@
-import { reportAsync } from './errors.js';
 import type { SwitchboardError } from './errors.js';
+import { reportAsync } from './errors.js';
 
-/** A connection attempt starts (`attempt`: failed attempts since the last successful connect). */
+/**
+ * A connection attempt starts. `attempt`: 0 for the first attempt after `connect()`, else the
+ * number of failed attempts and dropped connections since the last `welcome`.
+ */
 export interface ConnectingEvent {
   attempt: number;
 }
@@ -45,6 +48,8 @@ export type Listener<T> = (event: T) => void;
 export class Emitter<Events extends object> {
   private readonly listeners: { [K in keyof Events]?: Set<Listener<Events[K]>> } = {};
 
+  constructor(private readonly report: (err: unknown) => void = reportAsync) {}
+
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
     let set = this.listeners[event];
     if (set === undefined) {
@@ -66,7 +71,7 @@ export class Emitter<Events extends object> {
       try {
         listener(payload);
       } catch (err) {
-        reportAsync(err);
+        this.report(err);
       }
     }
   }

@@ -6,10 +6,11 @@
  *   client.subscribe('chat.room-42', (m) => render(m.data));
  *   await client.connect();
  */
-export { createClient, SwitchboardClient } from './client.js';
+
 export type { ClientOptions, ClientState, PublishResult } from './client.js';
-export { SwitchboardError } from './errors.js';
+export { createClient, SwitchboardClient } from './client.js';
 export type { ErrorCode } from './errors.js';
+export { SwitchboardError } from './errors.js';
 export type {
   ClientEventName,
   ClientEvents,
@@ -19,7 +20,7 @@ export type {
   Listener,
   RecoveredEvent,
 } from './events.js';
-export { Subscription } from './subscription.js';
 export type { Message, MessageHandler, SubscribeAck, SubscribeOptions } from './subscription.js';
+export { Subscription } from './subscription.js';
 export { isWildcard, matchTopic } from './topic-match.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

@@ -19,10 +19,13 @@ export class TokenRefresher {
     if (token === undefined) return;
     const delay = refreshDelay(token, Date.now(), this.marginMs);
     if (delay === null) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.run();
-    }, Math.min(MAX_TIMER_MS, Math.max(MIN_REFRESH_DELAY_MS, delay)));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.run();
+      },
+      Math.min(MAX_TIMER_MS, Math.max(MIN_REFRESH_DELAY_MS, delay)),
+    );
   }
 
   cancel(): void {

@@ -3,8 +3,8 @@ import type { RecoveredEvent } from './events.js';
 import type { AckFrame, MessageFrame, RequestFrame, StreamPosition } from './frames.js';
 import type { PendingHandlers } from './requests.js';
 import { type MessageHandler, type SubscribeOptions, Subscription, type SubscriptionSink } from './subscription.js';
-import { TopicState } from './topic-state.js';
 import { isWildcard, matchTopic } from './topic-match.js';
+import { TopicState } from './topic-state.js';
 
 /** What the registry needs from the client. */
 export interface RegistryHost {
@@ -12,6 +12,8 @@ export interface RegistryHost {
   request(frame: RequestFrame, handlers: PendingHandlers): boolean;
   recovered(event: RecoveredEvent): void;
   refused(error: SwitchboardError): void;
+  /** Reports an exception thrown by an application callback. */
+  report(err: unknown): void;
 }
 
 const ignore: PendingHandlers = { ack: () => undefined, error: () => undefined, drop: () => undefined };
@@ -36,7 +38,13 @@ export class SubscriptionRegistry {
       map.set(topic, state);
     }
     const owner = state;
-    const subscription = new Subscription<T>(topic, onMessage, options, (s) => this.remove(owner, s));
+    const subscription = new Subscription<T>(
+      topic,
+      onMessage,
+      options,
+      (s) => this.remove(owner, s),
+      (err) => this.host.report(err),
+    );
     state.subs.add(subscription);
     if (state.server === 'active' && state.ack !== null) subscription.settle(state.ack);
     else if (state.server === 'none' && this.online) this.sendSubscribe(state);
@@ -85,7 +93,8 @@ export class SubscriptionRegistry {
 
   private sendSubscribe(state: TopicState): void {
     const since = state.resumePosition();
-    const frame: RequestFrame = since === undefined ? { op: 'subscribe', topic: state.topic } : { op: 'subscribe', topic: state.topic, since };
+    const frame: RequestFrame =
+      since === undefined ? { op: 'subscribe', topic: state.topic } : { op: 'subscribe', topic: state.topic, since };
     state.server = 'pending';
     const sent = this.host.request(frame, {
       ack: (ack) => this.acknowledged(state, ack, since),

@@ -1,5 +1,4 @@
 import type { SwitchboardError } from './errors.js';
-import { reportAsync } from './errors.js';
 import type { RecoveredEvent } from './events.js';
 
 /** One delivered message; `topic` is the concrete topic (also for wildcard subscriptions). */
@@ -53,6 +52,7 @@ export class Subscription<T = unknown> implements SubscriptionSink {
     private readonly onMessage: MessageHandler<T>,
     private readonly options: SubscribeOptions,
     private readonly detach: (subscription: Subscription<T>) => void,
+    private readonly report: (err: unknown) => void,
   ) {
     this.ready = new Promise<SubscribeAck>((resolve, reject) => {
       this.resolveReady = resolve;
@@ -79,7 +79,7 @@ export class Subscription<T = unknown> implements SubscriptionSink {
     try {
       this.onMessage(message as Message<T>);
     } catch (err) {
-      reportAsync(err);
+      this.report(err);
     }
   }
 
@@ -106,7 +106,7 @@ export class Subscription<T = unknown> implements SubscriptionSink {
     try {
       callback(event);
     } catch (err) {
-      reportAsync(err);
+      this.report(err);
     }
   }
 }

@@ -52,11 +52,17 @@ export class TopicState {
     return this.ack;
   }
 
-  /** Exact topics: records and accepts a message unless it is a duplicate. */
+  /**
+   * Exact topics: records and accepts a message unless it is a duplicate. Offset 1 starts a
+   * sequence whose epoch we may not know: after a higher offset (a restart), or when the ack
+   * found the topic empty (an empty topic reports a placeholder epoch). The epoch is then
+   * forgotten, and the next `since` carries the offset only (the server reads it as one of
+   * the current epoch).
+   */
   accept(offset: number | null): boolean {
     if (!isFresh(this.lastOffset, offset)) return false;
     if (offset !== null) {
-      if (offset === 1 && this.lastOffset !== null && this.lastOffset > 1) this.epoch = null;
+      if (offset === 1 && ((this.lastOffset ?? 0) > 1 || this.ack?.offset === 0)) this.epoch = null;
       this.lastOffset = offset;
     }
     return true;
