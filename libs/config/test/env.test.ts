@@ -36,3 +36,14 @@ describe('parseEnv', () => {
     });
   }
 });
+
+describe('openSettingWarnings', () => {
+  it('warns for each unset setting asked about', async () => {
+    const { openSettingWarnings } = await import('../src/index.js');
+    assert.deepEqual(
+      openSettingWarnings(['API_KEYS', 'ALLOWED_ORIGINS'], {}).map((w) => w.split(' ')[0]),
+      ['ALLOWED_ORIGINS', 'API_KEYS'],
+    );
+    assert.deepEqual(openSettingWarnings(['API_KEYS', 'AUTH_JWT_SECRET'], { API_KEYS: 'k', AUTH_JWKS_URL: 'http://x' }), []);
+  });
+});

@@ -1,4 +1,5 @@
 export * from './health-routes.js';
+export * from './path.js';
 export * from './read-body.js';
 export * from './respond.js';
 export * from './router.js';

@@ -16,7 +16,7 @@ function tokensOf(value: unknown): string[] | null {
 /** A concrete topic: what a message is published to. */
 export function isValidTopic(value: unknown): value is string {
   const tokens = tokensOf(value);
-  return tokens !== null && tokens.every((t) => TOKEN.test(t));
+  return tokens?.every((t) => TOKEN.test(t)) === true;
 }
 
 /** A topic or a wildcard pattern: what a client may subscribe to. */

@@ -1,5 +1,5 @@
 import type { EdgeNode } from '@switchboard/edge';
-import { Router, sendError, sendJson } from '@switchboard/http';
+import { decodePathSegment, Router, sendError, sendJson } from '@switchboard/http';
 import { ErrorCode, isValidPattern } from '@switchboard/protocol';
 
 /**
@@ -17,8 +17,8 @@ export function localPresenceRoutes(edge: EdgeNode): Router {
       });
     })
     .on('GET', /^\/v1\/presence\/topics\/([^/]+)$/, (_req, res, [raw]) => {
-      const topic = decodeURIComponent(raw ?? '');
-      if (!isValidPattern(topic)) return sendError(res, 400, ErrorCode.BadTopic, 'invalid topic');
+      const topic = decodePathSegment(raw ?? '');
+      if (topic === null || !isValidPattern(topic)) return sendError(res, 400, ErrorCode.BadTopic, 'invalid topic');
       const subscribers = edge.registry.subscribersOf(topic);
       const users = new Set<string>();
       for (const sub of subscribers) if (sub.session.user !== null) users.add(sub.session.user);

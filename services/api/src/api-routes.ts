@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HistoryStore, Publisher, PublishResult } from '@switchboard/history';
-import { BodyTooLargeError, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
+import { BodyTooLargeError, decodePathSegment, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './api-keys.js';
@@ -25,7 +25,8 @@ const MAX_HISTORY_PAGE = 1000;
 /** The backend publish API: `POST /v1/publish`, `POST /v1/publish/batch`, `GET /v1/topics/{topic}/history`. */
 export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: ApiStats = { published: 0, rejected: 0 }): Router {
   const keys = new ApiKeys(config.API_KEYS);
-  const limits = new RateLimits(config.API_RATE_LIMIT);
+  // The burst holds at least one full batch, so a batch of MAX_BATCH_MESSAGES can always pass.
+  const limits = new RateLimits(config.API_RATE_LIMIT, Math.max(2 * config.API_RATE_LIMIT, config.MAX_BATCH_MESSAGES));
 
   /** Answers 401 and returns null unless the request carries a valid key (or the API is open). */
   const authorize = (req: IncomingMessage, res: ServerResponse): string | null => {
@@ -106,7 +107,7 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
     .on('GET', /^\/v1\/topics\/([^/]+)\/history$/, async (req, res, [rawTopic], url) => {
       const caller = authorize(req, res);
       if (caller === null || !withinRate(caller, res, 1)) return;
-      const topic = decodeURIComponent(rawTopic ?? '');
+      const topic = decodePathSegment(rawTopic ?? '');
       if (!isValidTopic(topic)) return sendError(res, 400, ErrorCode.BadTopic, 'invalid topic');
       const since = url.searchParams.get('since') ?? '0';
       const limit = url.searchParams.get('limit') ?? '100';

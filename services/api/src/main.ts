@@ -1,4 +1,5 @@
 import { connectBus } from '@switchboard/bus';
+import { openSettingWarnings } from '@switchboard/config';
 import { historyFor, Publisher } from '@switchboard/history';
 import { createRoutedServer, healthRoutes, listen } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
@@ -8,7 +9,7 @@ import { loadApiConfig } from './config.js';
 runService('api', async () => {
   const config = loadApiConfig();
   const log = createLogger({ service: 'api', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
-  if (config.API_KEYS.length === 0) log.warn('API_KEYS is not set: the publish API is open to anyone who can reach it');
+  for (const warning of openSettingWarnings(['API_KEYS'])) log.warn(warning);
   const bus = await connectBus(config.BUS_URL);
   const history = historyFor(bus, config);
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });

@@ -12,7 +12,7 @@ import {
 import type { Logger } from '@switchboard/telemetry';
 import type { EdgeConfig } from './config.js';
 import type { EdgeStats } from './edge-stats.js';
-import { catchUp } from './recovery.js';
+import { answerLive, catchUp } from './recovery.js';
 import { type Session, Subscription } from './session.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
 
@@ -67,7 +67,10 @@ export class ClientRequests {
   /** Drops every subscription of a closed session. */
   onClose(session: Session): void {
     session.closed = true;
-    for (const sub of session.subscriptions.values()) this.deps.registry.remove(sub);
+    for (const sub of session.subscriptions.values()) {
+      sub.active = false;
+      this.deps.registry.remove(sub);
+    }
     this.deps.stats.subscriptions -= session.subscriptions.size;
     session.subscriptions.clear();
   }
@@ -98,6 +101,7 @@ export class ClientRequests {
   }
 
   private drop(session: Session, sub: Subscription): void {
+    sub.active = false;
     session.subscriptions.delete(sub.key);
     this.deps.registry.remove(sub);
     this.deps.stats.subscriptions--;
@@ -117,21 +121,16 @@ export class ClientRequests {
       return;
     }
     const sub = new Subscription(session, frame.topic);
-    const replays = history !== null && !isWildcard(frame.topic);
-    if (replays) sub.pending = [];
     session.subscriptions.set(sub.key, sub);
     stats.subscriptions++;
     try {
       await registry.add(sub);
-      if (session.closed || session.subscriptions.get(sub.key) !== sub) return;
-      if (replays) {
-        await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats);
-      } else {
-        session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, topic: sub.key, offset: null, epoch: null }));
-      }
+      if (session.closed) return;
+      if (history !== null && !isWildcard(sub.key)) await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats);
+      else answerLive(sub, frame.id, stats);
     } catch (err) {
       log.warn({ err, topic: frame.topic }, 'subscribe failed');
-      if (session.subscriptions.get(sub.key) === sub) this.drop(session, sub);
+      if (sub.active) this.drop(session, sub);
       replyError(session, frame.id, ErrorCode.Unavailable, 'the message bus is unavailable, retry later');
     }
   }

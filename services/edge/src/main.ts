@@ -1,4 +1,5 @@
 import { connectBus } from '@switchboard/bus';
+import { openSettingWarnings } from '@switchboard/config';
 import { historyFor } from '@switchboard/history';
 import { createRoutedServer, listen } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
@@ -8,6 +9,7 @@ import { EdgeNode } from './edge-node.js';
 runService('edge', async () => {
   const config = loadEdgeConfig();
   const log = createLogger({ service: 'edge', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
+  for (const warning of openSettingWarnings(['AUTH_JWT_SECRET', 'ALLOWED_ORIGINS'])) log.warn(warning);
   const bus = await connectBus(config.BUS_URL);
   const history = historyFor(bus, config);
   const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'edge', node: config.NODE_ID }) });

@@ -5,17 +5,11 @@ import type { EdgeStats } from './edge-stats.js';
 import { OutboundMessage } from './outbound-message.js';
 import type { Subscription } from './session.js';
 
-export interface CatchUpResult {
-  offset: number;
-  epoch: string;
-  recovered: boolean;
-}
-
 /**
- * Brings a new subscription up to date. The subscription is already registered with
- * `pending = []`, so live messages that arrive meanwhile are held. This reads the topic's tip
- * (or, with `since`, the missed messages), sends the `ack`, then the missed messages, then the
- * held live ones newer than the last sent, and finally lets live messages through directly.
+ * Brings a new subscription up to date. The subscription is already registered and holds live
+ * messages in `pending`. This reads the topic's tip (or, with `since`, the missed messages),
+ * sends the `ack`, then the missed messages, then the held live ones newer than the last sent,
+ * and finally lets live messages through directly.
  */
 export async function catchUp(
   sub: Subscription,
@@ -24,36 +18,48 @@ export async function catchUp(
   limit: number,
   id: number | undefined,
   stats: EdgeStats,
-): Promise<CatchUpResult> {
+): Promise<void> {
   const transport = sub.session.transport;
-  let result: CatchUpResult;
-  let lastSent: number;
   if (since === undefined) {
     const tip = await history.tip(sub.key);
-    result = { offset: tip.offset, epoch: tip.epoch, recovered: true };
-    lastSent = tip.offset;
+    if (!sub.active) return ackWithoutOffset(sub, id);
     transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: tip.offset, epoch: tip.epoch }));
-  } else {
-    const page = await history.since(sub.key, since.offset, limit, since.epoch);
-    result = { offset: page.offset, epoch: page.epoch, recovered: page.complete };
-    transport.sendText(
-      encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: page.offset, epoch: page.epoch, recovered: page.complete }),
-    );
-    lastSent = since.epoch === page.epoch ? since.offset : 0;
-    for (const entry of page.messages) {
-      transport.sendMessage(new OutboundMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
-      stats.deliveries++;
-      lastSent = entry.offset;
-    }
+    return release(sub, tip.offset, stats);
   }
+  const page = await history.since(sub.key, since.offset, limit, since.epoch);
+  if (!sub.active) return ackWithoutOffset(sub, id);
+  transport.sendText(
+    encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: page.offset, epoch: page.epoch, recovered: page.complete }),
+  );
+  let lastSent = since.epoch === undefined || since.epoch === page.epoch ? since.offset : 0;
+  for (const entry of page.messages) {
+    transport.sendMessage(new OutboundMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
+    stats.deliveries++;
+    lastSent = entry.offset;
+  }
+  release(sub, lastSent, stats);
+}
+
+/** Answers a live-only subscribe (wildcard, or history off), then lets live messages through. */
+export function answerLive(sub: Subscription, id: number | undefined, stats: EdgeStats): void {
+  ackWithoutOffset(sub, id);
+  if (sub.active) release(sub, null, stats);
+}
+
+/** An ack without offset: for a live-only subscribe, or one the client undid while in flight. */
+function ackWithoutOffset(sub: Subscription, id: number | undefined): void {
+  sub.session.transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: null, epoch: null }));
+}
+
+/** Sends the held live messages newer than `lastSent` (all when null) and opens the gate. */
+function release(sub: Subscription, lastSent: number | null, stats: EdgeStats): void {
   const held = sub.pending ?? [];
   sub.pending = null;
   sub.pendingBytes = 0;
   for (const message of held) {
     const offset = message.offset;
-    if (offset !== null && offset <= lastSent) continue;
-    transport.sendMessage(message);
+    if (lastSent !== null && offset !== null && offset <= lastSent) continue;
+    sub.session.transport.sendMessage(message);
     stats.deliveries++;
   }
-  return result;
 }

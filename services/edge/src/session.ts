@@ -3,13 +3,16 @@ import type { OutboundMessage } from './outbound-message.js';
 import type { Transport } from './transport.js';
 
 /**
- * One client's interest in one topic or pattern. While `pending` is an array the subscription
- * is catching up from history, and live messages wait in it (see recovery.ts).
+ * One client's interest in one topic or pattern. Until its subscribe is answered (and caught up
+ * from history) `pending` is an array and live messages wait in it (see recovery.ts).
  */
 export class Subscription {
-  pending: OutboundMessage[] | null = null;
+  /** Live messages held until the subscribe is answered (and, with history, caught up). */
+  pending: OutboundMessage[] | null = [];
   /** Bytes held in `pending`, bounded by the send-buffer limit. */
   pendingBytes = 0;
+  /** False once the client unsubscribed or disconnected. */
+  active = true;
 
   constructor(
     readonly session: Session,
