@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AllInOne, startAllInOne } from '@switchboard/all-in-one';
-import { WsTestClient, requestJson } from '@switchboard/testkit';
+import { requestJson, WsTestClient } from '@switchboard/testkit';
 import { WebSocket } from 'ws';
 
 const CONNECTIONS = 50;
@@ -27,7 +27,23 @@ const randomBytes = (n: number) => Buffer.from(Array.from({ length: n }, () => M
 /** One hostile frame: what it is and how to send it. */
 function hostileFrame(): { data: Buffer | string; binary: boolean } {
   const ops = ['subscribe', 'unsubscribe', 'publish', 'connect', 'refresh', 'pong', 'ping', 'launch', '', null, 7];
-  const values: unknown[] = ['', 'a b', 'x'.repeat(300), '*', '>', 'a.>.b', 'good', -1, 1.5, null, {}, [], { offset: -3 }, { offset: 'x' }, true];
+  const values: unknown[] = [
+    '',
+    'a b',
+    'x'.repeat(300),
+    '*',
+    '>',
+    'a.>.b',
+    'good',
+    -1,
+    1.5,
+    null,
+    {},
+    [],
+    { offset: -3 },
+    { offset: 'x' },
+    true,
+  ];
   switch (Math.floor(random() * 9)) {
     case 0:
       return { data: randomBytes(1 + Math.floor(random() * 200)), binary: true };
@@ -38,9 +54,15 @@ function hostileFrame(): { data: Buffer | string; binary: boolean } {
     case 3:
       return { data: `${'['.repeat(5000 + Math.floor(random() * 5000))}`, binary: false };
     case 4:
-      return { data: JSON.stringify({ op: pick(ops), id: pick([1, 'x', null, -5]), topic: pick(values), since: pick(values), data: pick(values) }), binary: false };
+      return {
+        data: JSON.stringify({ op: pick(ops), id: pick([1, 'x', null, -5]), topic: pick(values), since: pick(values), data: pick(values) }),
+        binary: false,
+      };
     case 5:
-      return { data: `{"op":"publish","topic":"fuzz.${Math.floor(random() * 5)}","data":${'{"a":'.repeat(200)}1${'}'.repeat(200)}}`, binary: false };
+      return {
+        data: `{"op":"publish","topic":"fuzz.${Math.floor(random() * 5)}","data":${'{"a":'.repeat(200)}1${'}'.repeat(200)}}`,
+        binary: false,
+      };
     case 6:
       return { data: 'x'.repeat(70_000), binary: false }; // over MAX_MESSAGE_BYTES
     case 7:
