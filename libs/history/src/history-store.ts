@@ -35,6 +35,11 @@ export interface HistoryLimits {
 
 export interface HistoryStore {
   readonly kind: string;
+  /**
+   * True when `append` also publishes the encoded `message` frame on the bus, atomically with
+   * storing it (Redis: one Lua script). The Publisher then does not publish again.
+   */
+  readonly publishes?: boolean;
   /** Stores one message and returns its offset. Rejects when the store is unreachable. */
   append(topic: string, data: string): Promise<StreamTip>;
   /**

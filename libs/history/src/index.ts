@@ -1,4 +1,4 @@
-export * from './history-for.js';
 export * from './history-store.js';
 export * from './memory-history.js';
+export * from './open-history.js';
 export * from './publisher.js';

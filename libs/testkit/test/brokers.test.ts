@@ -5,7 +5,11 @@ import { describe, it } from 'node:test';
 import { startNats, startRedis, startRedisCluster } from '../src/index.js';
 
 const redisCli = (port: string, ...args: string[]) => execFileSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).trim();
-const portOf = (url: string) => url.replace(/^.*:\/\//, '').split(',')[0]?.split(':')[1] ?? '';
+const portOf = (url: string) =>
+  url
+    .replace(/^.*:\/\//, '')
+    .split(',')[0]
+    ?.split(':')[1] ?? '';
 
 /** Reads the INFO line a NATS server sends on connect. */
 function natsInfo(url: string): Promise<string> {

@@ -3,7 +3,7 @@ import { apiEnv, apiRoutes } from '@switchboard/api';
 import { type Bus, MemoryBus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
 import { EdgeNode, edgeEnv } from '@switchboard/edge';
-import { type HistoryStore, historyFor } from '@switchboard/history';
+import { type HistoryStore, openHistory } from '@switchboard/history';
 import { createRoutedServer, listen } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, type Logger } from '@switchboard/telemetry';
 import { demoRoutes } from './demo-routes.js';
@@ -39,7 +39,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const config = parseEnv(allInOneEnv, options.env ?? process.env);
   const log = options.log ?? createLogger({ service: 'all-in-one', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   const bus = options.bus ?? new MemoryBus();
-  const history = options.history !== undefined ? options.history : historyFor(bus, config);
+  const history = options.history !== undefined ? options.history : await openHistory('memory://', config);
   const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'all-in-one', node: config.NODE_ID }) });
   const routers = [
     edge.routes(),

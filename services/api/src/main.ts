@@ -1,6 +1,6 @@
 import { connectBus } from '@switchboard/bus';
 import { openSettingWarnings } from '@switchboard/config';
-import { historyFor, Publisher } from '@switchboard/history';
+import { openHistory, Publisher } from '@switchboard/history';
 import { createRoutedServer, healthRoutes, listen } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { apiRoutes } from './api-routes.js';
@@ -11,7 +11,7 @@ runService('api', async () => {
   const log = createLogger({ service: 'api', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   for (const warning of openSettingWarnings(['API_KEYS'])) log.warn(warning);
   const bus = await connectBus(config.BUS_URL);
-  const history = historyFor(bus, config);
+  const history = await openHistory(config.BUS_URL, config);
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
   const server = createRoutedServer([health, apiRoutes({ config, publisher: new Publisher(bus, history), history, log })], log);

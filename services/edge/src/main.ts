@@ -1,6 +1,6 @@
 import { connectBus } from '@switchboard/bus';
 import { openSettingWarnings } from '@switchboard/config';
-import { historyFor } from '@switchboard/history';
+import { openHistory } from '@switchboard/history';
 import { createRoutedServer, listen } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { loadEdgeConfig } from './config.js';
@@ -11,7 +11,7 @@ runService('edge', async () => {
   const log = createLogger({ service: 'edge', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   for (const warning of openSettingWarnings(['AUTH_JWT_SECRET', 'ALLOWED_ORIGINS'])) log.warn(warning);
   const bus = await connectBus(config.BUS_URL);
-  const history = historyFor(bus, config);
+  const history = await openHistory(config.BUS_URL, config);
   const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'edge', node: config.NODE_ID }) });
   const server = createRoutedServer([edge.routes()], log);
   edge.attach(server);
