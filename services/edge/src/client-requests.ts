@@ -126,7 +126,8 @@ export class ClientRequests {
     try {
       await registry.add(sub);
       if (session.closed) return;
-      if (history !== null && !isWildcard(sub.key)) await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats);
+      if (history !== null && !isWildcard(sub.key))
+        await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key));
       else answerLive(sub, frame.id, stats);
     } catch (err) {
       log.warn({ err, topic: frame.topic }, 'subscribe failed');

@@ -12,6 +12,13 @@ export function registerEdgeMetrics(registry: Registry, stats: EdgeStats, bus: B
   gaugeFrom(registry, 'switchboard_edge_bus_topics', 'Topics and patterns this edge holds a bus subscription for', topics);
   counterFrom(registry, 'switchboard_edge_bus_messages_total', 'Messages received from the bus', () => stats.busMessages);
   counterFrom(registry, 'switchboard_edge_deliveries_total', 'Message frames written to clients', () => stats.deliveries);
+  counterFrom(
+    registry,
+    'switchboard_edge_duplicates_dropped_total',
+    'Bus messages dropped as already delivered',
+    () => stats.duplicatesDropped,
+  );
+  counterFrom(registry, 'switchboard_edge_gap_repairs_total', 'Skipped offsets or outages filled from history', () => stats.gapRepairs);
   counterFrom(registry, 'switchboard_edge_client_publishes_total', 'Messages published by clients', () => stats.published);
   counterFrom(
     registry,

@@ -47,7 +47,20 @@ export class EdgeNode implements HealthSource {
 
   constructor(private readonly options: EdgeNodeOptions) {
     const { config, bus, history, log, metrics } = options;
-    this.registry = new SubscriptionRegistry(bus, this.stats, config.MAX_SEND_BUFFER_BYTES);
+    this.registry = new SubscriptionRegistry(bus, this.stats, {
+      history,
+      historyLimit: Math.max(config.HISTORY_SIZE, 1),
+      sendBufferLimit: config.MAX_SEND_BUFFER_BYTES,
+    });
+    let wasDown = false;
+    bus.onStateChange((state) => {
+      log.info({ bus: bus.kind, state }, 'bus state changed');
+      if (state === 'down') wasDown = true;
+      if (state === 'up' && wasDown) {
+        wasDown = false;
+        this.registry.resyncAll();
+      }
+    });
     this.publisher = new Publisher(bus, history);
     this.requests = new ClientRequests({ config, registry: this.registry, history, publisher: this.publisher, stats: this.stats, log });
     this.wss = new WebSocketServer({

@@ -8,6 +8,10 @@ export class EdgeStats {
   /** Message frames written to client sockets (live and replayed). */
   deliveries = 0;
   published = 0;
+  /** Bus messages dropped because their offset was already delivered. */
+  duplicatesDropped = 0;
+  /** Times a skipped offset (or a bus outage) was filled from history. */
+  gapRepairs = 0;
   slowConsumerCloses = 0;
   rateLimitCloses = 0;
   heartbeatCloses = 0;

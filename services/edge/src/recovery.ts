@@ -2,6 +2,7 @@ import type { HistoryStore } from '@switchboard/history';
 import type { StreamPosition } from '@switchboard/protocol';
 import { encodeMessageFrame, encodeServerFrame } from '@switchboard/protocol';
 import type { EdgeStats } from './edge-stats.js';
+import type { Interest } from './interest.js';
 import { OutboundMessage } from './outbound-message.js';
 import type { Subscription } from './session.js';
 
@@ -18,15 +19,18 @@ export async function catchUp(
   limit: number,
   id: number | undefined,
   stats: EdgeStats,
+  interest: Interest | undefined,
 ): Promise<void> {
   const transport = sub.session.transport;
   if (since === undefined) {
     const tip = await history.tip(sub.key);
+    interest?.noteTip(tip.offset, tip.epoch);
     if (!sub.active) return ackWithoutOffset(sub, id);
     transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: tip.offset, epoch: tip.epoch }));
     return release(sub, tip.offset, stats);
   }
   const page = await history.since(sub.key, since.offset, limit, since.epoch);
+  interest?.noteTip(page.offset, page.epoch);
   if (!sub.active) return ackWithoutOffset(sub, id);
   transport.sendText(
     encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: page.offset, epoch: page.epoch, recovered: page.complete }),

@@ -1,21 +1,22 @@
-import type { Bus, BusSubscription } from '@switchboard/bus';
-import { CloseCode } from '@switchboard/protocol';
+import type { Bus } from '@switchboard/bus';
+import type { HistoryStore } from '@switchboard/history';
+import { isWildcard } from '@switchboard/protocol';
 import type { EdgeStats } from './edge-stats.js';
-import { OutboundMessage } from './outbound-message.js';
+import { Interest } from './interest.js';
 import type { Subscription } from './session.js';
 
 const EMPTY: ReadonlySet<Subscription> = new Set();
 
-/** The local subscribers of one topic or pattern, and the bus subscription held for them. */
-interface Interest {
-  readonly subscribers: Set<Subscription>;
-  readonly bus: Promise<BusSubscription>;
+export interface RegistryOptions {
+  history: HistoryStore | null;
+  historyLimit: number;
+  sendBufferLimit: number;
 }
 
 /**
  * Who on this edge wants which topic. The edge holds one bus subscription per topic or pattern
- * while at least one local client wants it (interest counting), and fans each bus message out
- * to the local subscribers: one OutboundMessage per message, the same bytes to every socket.
+ * while at least one local client wants it (interest counting); each Interest fans its bus
+ * messages out to the local subscribers.
  */
 export class SubscriptionRegistry {
   private readonly interests = new Map<string, Interest>();
@@ -23,7 +24,7 @@ export class SubscriptionRegistry {
   constructor(
     private readonly bus: Bus,
     private readonly stats: EdgeStats,
-    private readonly sendBufferLimit: number,
+    private readonly options: RegistryOptions,
   ) {}
 
   /** Number of topics and patterns this edge holds a bus subscription for. */
@@ -41,17 +42,28 @@ export class SubscriptionRegistry {
     return [...this.interests].map(([key, interest]): [string, ReadonlySet<Subscription>] => [key, interest.subscribers]).values();
   }
 
+  /** The Interest of a topic, if this edge holds one. */
+  interestIn(key: string): Interest | undefined {
+    return this.interests.get(key);
+  }
+
   /** Adds a subscriber; resolves once the bus delivers the topic here (rejects if it can't). */
   async add(sub: Subscription): Promise<void> {
     let interest = this.interests.get(sub.key);
     if (interest === undefined) {
-      const subscribers = new Set<Subscription>();
-      const busSubscription = this.bus.subscribe(sub.key, (_topic, payload) => this.fanOut(subscribers, payload));
-      interest = { subscribers, bus: busSubscription };
-      this.interests.set(sub.key, interest);
-      busSubscription.catch(() => {
-        if (this.interests.get(sub.key) === interest) this.interests.delete(sub.key);
+      const { history, historyLimit, sendBufferLimit } = this.options;
+      const created = new Interest(sub.key, {
+        history: isWildcard(sub.key) ? null : history,
+        historyLimit,
+        sendBufferLimit,
+        stats: this.stats,
       });
+      created.bus = this.bus.subscribe(sub.key, (_topic, payload) => created.receive(payload));
+      created.bus.catch(() => {
+        if (this.interests.get(sub.key) === created) this.interests.delete(sub.key);
+      });
+      this.interests.set(sub.key, created);
+      interest = created;
     }
     interest.subscribers.add(sub);
     try {
@@ -67,39 +79,11 @@ export class SubscriptionRegistry {
     if (interest === undefined || !interest.subscribers.delete(sub)) return;
     if (interest.subscribers.size > 0) return;
     this.interests.delete(sub.key);
-    interest.bus.then((s) => s.unsubscribe()).catch(() => undefined);
+    interest.bus?.then((s) => s.unsubscribe()).catch(() => undefined);
   }
 
-  /** The hot path: called once per bus message per topic or pattern held here. */
-  private fanOut(subscribers: Set<Subscription>, payload: Uint8Array): void {
-    this.stats.busMessages++;
-    const message = new OutboundMessage(payload);
-    for (const sub of subscribers) {
-      if (sub.session.closed) continue;
-      if (sub.pending !== null) {
-        this.hold(sub, message);
-        continue;
-      }
-      const transport = sub.session.transport;
-      if (transport.bufferedBytes > this.sendBufferLimit) {
-        this.cutSlowConsumer(sub);
-        continue;
-      }
-      transport.sendMessage(message);
-      this.stats.deliveries++;
-    }
-  }
-
-  /** A subscription still catching up keeps live messages, within the send-buffer limit. */
-  private hold(sub: Subscription, message: OutboundMessage): void {
-    const pending = sub.pending as OutboundMessage[];
-    sub.pendingBytes += message.payload.length;
-    if (sub.pendingBytes > this.sendBufferLimit) this.cutSlowConsumer(sub);
-    else pending.push(message);
-  }
-
-  private cutSlowConsumer(sub: Subscription): void {
-    this.stats.slowConsumerCloses++;
-    sub.session.close(CloseCode.Timeout, 'slow consumer');
+  /** After a bus outage: every ordered topic fetches what it missed. */
+  resyncAll(): void {
+    for (const interest of this.interests.values()) interest.resync();
   }
 }

@@ -1,0 +1,117 @@
+import type { BusSubscription } from '@switchboard/bus';
+import type { HistoryStore } from '@switchboard/history';
+import { CloseCode, encodeMessageFrame } from '@switchboard/protocol';
+import type { EdgeStats } from './edge-stats.js';
+import { fanOut } from './fan-out.js';
+import { OutboundMessage } from './outbound-message.js';
+import type { Subscription } from './session.js';
+
+export interface InterestDeps {
+  /** The topic's history; null for a pattern or with history off (then delivery is unordered). */
+  history: HistoryStore | null;
+  historyLimit: number;
+  sendBufferLimit: number;
+  stats: EdgeStats;
+}
+
+/**
+ * This edge's interest in one topic or pattern: the local subscribers and the bus subscription
+ * held for them. For a concrete topic with history it also keeps the stream in order: it
+ * remembers the last offset it fanned out, drops a message it already delivered (a duplicate
+ * or late arrival), and when a message skips offsets (lost on the bus, reordered between two
+ * publishers, or missed while the bus was down) it fetches the gap from history first. So every
+ * local subscriber sees each offset once, in order, whatever the bus does.
+ */
+export class Interest {
+  readonly subscribers = new Set<Subscription>();
+  bus: Promise<BusSubscription> | undefined;
+  /** Offset of the newest message fanned out (null until known). */
+  lastOffset: number | null = null;
+  /** Epoch of the topic's history, as first seen. */
+  epoch: string | null = null;
+  /** While a gap is being fetched, newer bus messages wait here. */
+  private waiting: OutboundMessage[] | null = null;
+
+  constructor(
+    readonly key: string,
+    private readonly deps: InterestDeps,
+  ) {}
+
+  /** Called once per bus message for this topic or pattern. */
+  receive(payload: Uint8Array): void {
+    this.deps.stats.busMessages++;
+    this.accept(new OutboundMessage(payload), false);
+  }
+
+  /** What a subscribe's catch-up learned of the topic's tip: seeds ordering. */
+  noteTip(offset: number, epoch: string): void {
+    this.epoch ??= epoch;
+    if (this.lastOffset === null && epoch === this.epoch) this.lastOffset = offset;
+  }
+
+  /** After the bus was down: fetch whatever was published meanwhile. */
+  resync(): void {
+    if (this.deps.history !== null && this.lastOffset !== null && this.waiting === null) void this.repair([]);
+  }
+
+  private accept(message: OutboundMessage, afterRepair: boolean): void {
+    const { stats, sendBufferLimit } = this.deps;
+    if (this.deps.history === null) return fanOut(this.subscribers, message, sendBufferLimit, stats);
+    if (this.waiting !== null) {
+      this.waiting.push(message);
+      return;
+    }
+    const offset = message.offset;
+    const last = this.lastOffset;
+    if (offset === null || last === null || offset === last + 1 || afterRepair) {
+      if (offset !== null && last !== null && offset <= last) {
+        stats.duplicatesDropped++;
+        return;
+      }
+      if (offset !== null) this.lastOffset = offset;
+      fanOut(this.subscribers, message, sendBufferLimit, stats);
+      return;
+    }
+    if (offset <= last) {
+      stats.duplicatesDropped++;
+      return;
+    }
+    void this.repair([message]);
+  }
+
+  /** Fetches what follows `lastOffset` from history, fans it out, then the waiting messages. */
+  private async repair(held: OutboundMessage[]): Promise<void> {
+    const history = this.deps.history;
+    if (history === null || this.lastOffset === null) return;
+    this.waiting = held;
+    this.deps.stats.gapRepairs++;
+    try {
+      const page = await history.since(this.key, this.lastOffset, this.deps.historyLimit, this.epoch ?? undefined);
+      if (this.epoch !== null && page.epoch !== this.epoch) return this.epochChanged(page.epoch, page.offset);
+      for (const entry of page.messages) {
+        if (entry.offset <= this.lastOffset) continue;
+        this.lastOffset = entry.offset;
+        const message = new OutboundMessage(Buffer.from(encodeMessageFrame(this.key, entry.offset, entry.data)));
+        fanOut(this.subscribers, message, this.deps.sendBufferLimit, this.deps.stats);
+      }
+    } catch {
+      // History unreachable: deliver what the bus gave us; subscribers can still recover later.
+    } finally {
+      const waiting = (this.waiting ?? []).sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+      this.waiting = null;
+      for (const message of waiting) this.accept(message, true);
+    }
+  }
+
+  /**
+   * The topic's history started over (store wiped or recreated): offsets restarted, so live
+   * messages cannot be ordered against what subscribers saw. Their sessions are closed with
+   * 1001; the SDK reconnects, resubscribes with `since` and gets `recovered:false`.
+   */
+  private epochChanged(epoch: string, offset: number): void {
+    this.epoch = epoch;
+    this.lastOffset = offset;
+    this.waiting = [];
+    for (const sub of this.subscribers) sub.session.close(CloseCode.GoingAway, 'topic history restarted; resubscribe');
+  }
+}
