@@ -16,10 +16,17 @@ export interface PublishResult {
  * When the store publishes by itself (`history.publishes`: Redis, where one Lua script stores
  * and publishes atomically) the Publisher only appends. Otherwise the two steps of one topic
  * are chained, so this process hands a topic's messages to the bus in offset order.
+ *
+ * With history on, the history is the log and the bus only tells edges that something new is
+ * there: once a message is stored it is accepted, even if the bus publish that follows fails
+ * (edges fill the gap from history on the topic's next message or when their bus comes back,
+ * and clients recover it with `since`). While the bus is known to be down nothing is stored.
  */
 export class Publisher {
   /** The tail of each topic's chain of in-flight publishes (removed when it settles). */
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** Messages stored but not announced on the bus (the bus publish failed after the append). */
+  unannounced = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -38,7 +45,11 @@ export class Publisher {
     const step = async (): Promise<PublishResult> => {
       if (previous !== undefined) await previous.catch(() => undefined);
       const { offset, epoch } = await history.append(topic, dataJson);
-      await this.bus.publish(topic, Buffer.from(encodeMessageFrame(topic, offset, dataJson)));
+      try {
+        await this.bus.publish(topic, Buffer.from(encodeMessageFrame(topic, offset, dataJson)));
+      } catch {
+        this.unannounced++;
+      }
       return { offset, epoch };
     };
     const result = step();

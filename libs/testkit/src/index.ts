@@ -5,3 +5,4 @@ export * from './ports.js';
 export * from './process.js';
 export * from './redis.js';
 export * from './ws-test-client.js';
+export * from './cluster.js';
