@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type Bus, BusUnavailableError, MemoryBroker, MemoryBus } from '@switchboard/bus';
+import { readMessageHeader } from '@switchboard/protocol';
+import { type HistoryStore, MemoryHistory, Publisher } from '../src/index.js';
+
+/** A memory history whose appends take a random time, as a networked store's do. */
+function slowHistory(): HistoryStore {
+  const inner = new MemoryHistory({ size: 1000, ttlMs: 60_000 });
+  return {
+    kind: 'slow',
+    append: async (topic, data) => {
+      const tip = await inner.append(topic, data);
+      await new Promise((r) => setTimeout(r, Math.random() * 5));
+      return tip;
+    },
+    since: (...args) => inner.since(...args),
+    tip: (topic) => inner.tip(topic),
+    close: () => inner.close(),
+  };
+}
+
+describe('Publisher', () => {
+  it('hands one topic’s concurrent publishes to the bus in offset order', async () => {
+    const bus = new MemoryBus(new MemoryBroker());
+    const seen: number[] = [];
+    await bus.subscribe('t', (_topic, payload) => seen.push(readMessageHeader(payload)?.offset ?? -1));
+    const publisher = new Publisher(bus, slowHistory());
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => publisher.publish('t', String(i))));
+    assert.deepEqual(
+      results.map((r) => r.offset),
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+  });
+
+  it('publishes with a null offset when history is off', async () => {
+    const bus = new MemoryBus(new MemoryBroker());
+    const frames: string[] = [];
+    await bus.subscribe('t', (_topic, payload) => frames.push(Buffer.from(payload).toString()));
+    assert.deepEqual(await new Publisher(bus, null).publish('t', '{"a":1}'), { offset: null, epoch: null });
+    assert.deepEqual(frames, ['{"op":"message","topic":"t","offset":null,"data":{"a":1}}']);
+  });
+
+  it('refuses and stores nothing while the bus is down', async () => {
+    const bus = new MemoryBus(new MemoryBroker());
+    const history = new MemoryHistory({ size: 10, ttlMs: 60_000 });
+    await bus.close();
+    await assert.rejects(new Publisher(bus, history).publish('t', '1'), BusUnavailableError);
+    assert.equal((await history.tip('t')).offset, 0);
+  });
+
+  it('accepts a stored message even when its bus announcement fails', async () => {
+    const history = new MemoryHistory({ size: 10, ttlMs: 60_000 });
+    const failing: Bus = Object.assign(new MemoryBus(new MemoryBroker()), {
+      publish: async () => {
+        throw new BusUnavailableError('lost the connection mid-publish');
+      },
+    });
+    const publisher = new Publisher(failing, history);
+    assert.equal((await publisher.publish('t', '1')).offset, 1);
+    assert.equal(publisher.unannounced, 1);
+    assert.equal((await history.since('t', 0, 10)).messages.length, 1);
+  });
+});
