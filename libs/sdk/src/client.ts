@@ -183,9 +183,19 @@ export class SwitchboardClient {
         this.welcomed(frame);
         return;
       case 'reconnect':
-        this.reconnectAfterMs = frame.after;
-        this.conn?.drop(1000, 'reconnect requested');
-        this.closed(gen, 1000, 'reconnect requested by server');
+        // The node is draining: keep receiving for `after` ms (jittered by the server so
+        // clients move in a spread), then switch to a new connection at once.
+        this.clearRetry();
+        this.retryTimer = setTimeout(
+          () => {
+            this.retryTimer = null;
+            if (gen !== this.generation) return;
+            this.reconnectAfterMs = 0;
+            this.conn?.drop(1000, 'reconnect requested');
+            this.closed(gen, 1000, 'reconnect requested by server');
+          },
+          Math.max(0, frame.after),
+        );
         return;
     }
   }
@@ -206,6 +216,7 @@ export class SwitchboardClient {
 
   private closed(gen: number, code: number, reason: string): void {
     if (gen !== this.generation) return;
+    this.clearRetry();
     this.conn = null;
     this.welcome = null;
     this.refresher.cancel();

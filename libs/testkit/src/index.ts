@@ -6,3 +6,4 @@ export * from './process.js';
 export * from './redis.js';
 export * from './ws-test-client.js';
 export * from './cluster.js';
+export * from './haproxy.js';

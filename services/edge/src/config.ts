@@ -5,6 +5,11 @@ import { z } from 'zod';
 export const edgeEnv = {
   ...commonEnv,
   BUS_URL: z.string().min(1).default('memory://'),
+  /** Prefix of every bus subject/channel and history key, so deployments can share a broker. */
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32')
+    .default('sb'),
   HISTORY_SIZE: intVar(100, 0, 1_000_000),
   HISTORY_TTL_MS: intVar(300_000, 1),
   /** Largest WebSocket frame (and publish body) accepted; bigger frames close with 1009. */
@@ -19,6 +24,8 @@ export const edgeEnv = {
   MAX_SEND_BUFFER_BYTES: intVar(1_048_576, 1024),
   HEARTBEAT_MS: intVar(25_000, 100, 3_600_000),
   DRAIN_TIMEOUT_MS: intVar(10_000, 0, 600_000),
+  /** On drain, how long /readyz reports 503 before clients are asked to reconnect (lets the load balancer notice). */
+  DRAIN_NOTICE_MS: intVar(2_000, 0, 600_000),
   /** Whether clients may publish when auth is off (with auth, the token's `publish` claim decides). */
   CLIENT_PUBLISH: boolVar(true),
 };

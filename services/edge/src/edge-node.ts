@@ -132,18 +132,22 @@ export class EdgeNode implements HealthSource {
   }
 
   /**
-   * Drain: stop being ready, ask every client to reconnect after a jittered delay (spread over
-   * the first half of the drain time), then close whoever is left with 1001.
+   * Drain (SIGTERM): `/readyz` turns 503 at once; after DRAIN_NOTICE_MS (time for the load
+   * balancer's health check to notice) every client gets a `reconnect` frame whose `after` is
+   * jittered over half of what is left of DRAIN_TIMEOUT_MS, so they come back to other nodes
+   * spread out; whoever is still here at DRAIN_TIMEOUT_MS is closed with 1001.
    */
   async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
-    const { DRAIN_TIMEOUT_MS } = this.options.config;
-    for (const session of this.sessions) {
-      const after = Math.floor(Math.random() * (DRAIN_TIMEOUT_MS / 2));
-      session.transport.sendText(encodeServerFrame({ op: 'reconnect', after }));
-    }
+    const { DRAIN_TIMEOUT_MS, DRAIN_NOTICE_MS } = this.options.config;
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    const notice = Math.min(DRAIN_NOTICE_MS, DRAIN_TIMEOUT_MS);
+    if (notice > 0) await new Promise((r) => setTimeout(r, notice));
+    const spread = Math.max(0, DRAIN_TIMEOUT_MS - notice) / 2;
+    for (const session of this.sessions) {
+      session.transport.sendText(encodeServerFrame({ op: 'reconnect', after: Math.floor(Math.random() * spread) }));
+    }
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await this.close();
   }

@@ -66,3 +66,22 @@ describe('drain', () => {
     assert.equal(client.frames.filter((f) => f.op === 'reconnect').length, 0);
   });
 });
+
+describe('drain notice', () => {
+  it('reports not ready for DRAIN_NOTICE_MS before asking clients to reconnect', T, async () => {
+    const server = await TestServer.start({ DRAIN_TIMEOUT_MS: '2000', DRAIN_NOTICE_MS: '400' });
+    try {
+      const client = await server.client();
+      const started = Date.now();
+      const drained = server.node.edge.drain();
+      assert.equal((await fetch(`${server.url}/readyz`)).status, 503);
+      const frame = await client.next((f) => f.op === 'reconnect', 2000);
+      assert.ok(Date.now() - started >= 380, `reconnect sent after ${Date.now() - started} ms`);
+      assert.ok((frame.after as number) <= (2000 - 400) / 2, `after: ${frame.after}`);
+      client.ws.close(1000);
+      await drained;
+    } finally {
+      await server.close();
+    }
+  });
+});

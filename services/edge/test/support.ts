@@ -22,7 +22,7 @@ export class TestServer {
     const bus = new MemoryBus(new MemoryBroker());
     const node = await startAllInOne({
       bus,
-      env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ID: 'edge-test', ...env },
+      env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ID: 'edge-test', DRAIN_NOTICE_MS: '0', ...env },
     });
     return new TestServer(node, bus);
   }
