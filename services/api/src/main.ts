@@ -10,7 +10,7 @@ runService('api', async () => {
   const config = loadApiConfig();
   const log = createLogger({ service: 'api', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   for (const warning of openSettingWarnings(['API_KEYS'])) log.warn(warning);
-  const bus = await connectBus(config.BUS_URL);
+  const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
   const history = await openHistory(config.BUS_URL, config);
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });

@@ -5,21 +5,25 @@ import { createRoutedServer, listen } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { loadEdgeConfig } from './config.js';
 import { EdgeNode } from './edge-node.js';
+import { startPresenceReporter } from './presence-reporter.js';
+import { edgePresenceSource } from './presence-source.js';
 
 runService('edge', async () => {
   const config = loadEdgeConfig();
   const log = createLogger({ service: 'edge', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   for (const warning of openSettingWarnings(['AUTH_JWT_SECRET', 'ALLOWED_ORIGINS'])) log.warn(warning);
-  const bus = await connectBus(config.BUS_URL);
+  const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
   const history = await openHistory(config.BUS_URL, config);
   const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'edge', node: config.NODE_ID }) });
   const server = createRoutedServer([edge.routes()], log);
   edge.attach(server);
+  const presence = startPresenceReporter(edgePresenceSource(edge), bus, config, log);
   const port = await listen(server, config.PORT, config.HOST);
   log.info({ port, bus: bus.kind, history: history?.kind ?? 'off' }, 'edge listening');
   return {
     async stop() {
       await edge.drain();
+      await presence.stop();
       server.close();
       await bus.close();
       await history?.close();

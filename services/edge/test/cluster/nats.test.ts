@@ -1,0 +1,4 @@
+import { startNats } from '@switchboard/testkit';
+import { runClusterScenarios } from './scenarios.js';
+
+runClusterScenarios('nats (JetStream history)', () => startNats({ jetstream: true }));
