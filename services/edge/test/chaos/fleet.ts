@@ -1,0 +1,108 @@
+/**
+ * A fleet of SDK clients, each like one browser page (its own cookie jar), connected through
+ * the load balancer, each subscribed to one topic; and a paced publisher on the api. Records
+ * what every client received, every reconnect's duration and every error.
+ */
+import assert from 'node:assert/strict';
+import { createClient, type SwitchboardClient } from '@switchboard/sdk';
+import { browserLikeWebSocket, requestJson } from '@switchboard/testkit';
+
+export interface FleetClient {
+  client: SwitchboardClient;
+  topic: string;
+  offsets: number[];
+  nodes: string[];
+  /** ms from each disconnect to the next connect. */
+  reconnects: number[];
+  errors: string[];
+  gaps: number;
+}
+
+export async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function startFleet(wsUrl: string, count: number, topics: number, prefix: string): Promise<FleetClient[]> {
+  const fleet: FleetClient[] = [];
+  for (let i = 0; i < count; i++) {
+    const WebSocket = browserLikeWebSocket();
+    const client = createClient({ url: wsUrl, WebSocket });
+    const member: FleetClient = { client, topic: `${prefix}.t${i % topics}`, offsets: [], nodes: [], reconnects: [], errors: [], gaps: 0 };
+    let lostAt: number | null = null;
+    client.on('connected', (e) => {
+      member.nodes.push(e.node);
+      if (lostAt !== null) member.reconnects.push(Date.now() - lostAt);
+      lostAt = null;
+    });
+    client.on('disconnected', () => {
+      lostAt ??= Date.now();
+    });
+    client.on('error', (e) => member.errors.push(`${e.code}: ${e.message}`));
+    client.on('recovered', (e) => {
+      if (!e.recovered) member.gaps++;
+    });
+    client.subscribe<unknown>(member.topic, (m) => member.offsets.push(m.offset ?? -1));
+    fleet.push(member);
+  }
+  await Promise.all(fleet.map((m) => m.client.connect()));
+  return fleet;
+}
+
+/** Publishes `perSecond` messages per second round-robin over the topics until stopped. */
+export function startPublisher(apiUrl: string, topics: string[], perSecond: number) {
+  const accepted = new Map<string, number[]>(topics.map((t) => [t, []]));
+  const refused: string[] = [];
+  let n = 0;
+  let inFlight = 0;
+  const timer = setInterval(() => {
+    for (let k = 0; k < perSecond / 100 && inFlight < 50; k++) {
+      const topic = topics[n % topics.length] as string;
+      const body = { topic, data: { n: n++ } };
+      inFlight++;
+      requestJson(`${apiUrl}/v1/publish`, { body })
+        .then((res) => {
+          if (res.status === 200) accepted.get(topic)?.push((res.body as { offset: number }).offset);
+          else refused.push(`${res.status}`);
+        })
+        .catch((err: Error) => refused.push(err.message))
+        .finally(() => inFlight--);
+    }
+  }, 10);
+  return {
+    accepted,
+    refused,
+    get count() {
+      return [...accepted.values()].reduce((sum, list) => sum + list.length, 0);
+    },
+    async stop() {
+      clearInterval(timer);
+      await until(() => inFlight === 0, 'in-flight publishes', 10_000);
+    },
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** Every client has every accepted message of its topic exactly once, in offset order. */
+export async function assertNothingLost(fleet: FleetClient[], accepted: Map<string, number[]>, timeoutMs: number) {
+  const expected = new Map([...accepted].map(([t, list]) => [t, [...list].sort((a, b) => a - b)]));
+  await until(() => fleet.every((m) => m.offsets.length >= (expected.get(m.topic)?.length ?? 0)), 'every client to catch up', timeoutMs);
+  let lost = 0;
+  let duplicated = 0;
+  for (const m of fleet) {
+    const want = expected.get(m.topic) ?? [];
+    const got = new Set(m.offsets);
+    lost += want.filter((o) => !got.has(o)).length;
+    duplicated += m.offsets.length - got.size;
+    assert.deepEqual(m.offsets, want, `a client of ${m.topic} (nodes ${m.nodes.join(' → ')})`);
+  }
+  return { lost, duplicated };
+}

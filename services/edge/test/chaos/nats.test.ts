@@ -1,0 +1,4 @@
+import { startNats } from '@switchboard/testkit';
+import { runChaosScenarios } from './scenarios.js';
+
+runChaosScenarios('nats', () => startNats({ jetstream: true }));
