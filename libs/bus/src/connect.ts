@@ -17,6 +17,19 @@ export async function connectBus(url: string, options: BusOptions = {}): Promise
   switch (scheme) {
     case 'memory':
       return new MemoryBus();
+    case 'nats': {
+      // Loaded on demand, so the memory-only all-in-one never loads nats.js.
+      const { NatsBus } = await import('./nats-bus.js');
+      return NatsBus.connect(url, { prefix: options.prefix });
+    }
+    case 'redis':
+    case 'rediss':
+    case 'redis-cluster':
+    case 'redis-clusters': {
+      // Loaded on demand, so the memory-only all-in-one never loads ioredis.
+      const { RedisBus } = await import('./redis-bus.js');
+      return RedisBus.connect(url, { prefix: options.prefix });
+    }
     default:
       throw new UnsupportedBusError(`BUS_URL scheme "${scheme}" is not supported (use memory://, nats://, redis:// or redis-cluster://)`);
   }

@@ -5,6 +5,8 @@ import { MemoryHistory } from './memory-history.js';
 export interface HistorySettings {
   HISTORY_SIZE: number;
   HISTORY_TTL_MS: number;
+  /** The bus's BUS_PREFIX (default `sb`): Redis history publishes on the bus's channels. */
+  BUS_PREFIX?: string;
 }
 
 /**
@@ -19,6 +21,19 @@ export async function openHistory(busUrl: string, settings: HistorySettings): Pr
   switch (scheme) {
     case 'memory':
       return new MemoryHistory(limits);
+    case 'nats': {
+      // Loaded on demand, so the memory-only all-in-one never loads nats.js.
+      const { JetStreamHistory } = await import('./jetstream-history.js');
+      return JetStreamHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX });
+    }
+    case 'redis':
+    case 'rediss':
+    case 'redis-cluster':
+    case 'redis-clusters': {
+      // Loaded on demand, so the memory-only all-in-one never loads ioredis.
+      const { RedisHistory } = await import('./redis-history.js');
+      return RedisHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX });
+    }
     default:
       throw new Error(`no history store for BUS_URL scheme "${scheme}"`);
   }

@@ -45,8 +45,10 @@ export class Interest {
 
   /** What a subscribe's catch-up learned of the topic's tip: seeds ordering. */
   noteTip(offset: number, epoch: string): void {
-    this.epoch ??= epoch;
-    if (this.lastOffset === null && epoch === this.epoch) this.lastOffset = offset;
+    // An empty topic's epoch may be a placeholder that its first message replaces: only a
+    // topic that holds messages names the epoch offsets belong to.
+    if (offset > 0) this.epoch ??= epoch;
+    if (this.lastOffset === null && (this.epoch === null || epoch === this.epoch)) this.lastOffset = offset;
   }
 
   /** After the bus was down: fetch whatever was published meanwhile. */
@@ -72,6 +74,11 @@ export class Interest {
       fanOut(this.subscribers, message, sendBufferLimit, stats);
       return;
     }
+    if (offset === 1 && last > 1) {
+      // Either a late duplicate of offset 1, or the topic's sequence started over.
+      void this.checkRestart(message);
+      return;
+    }
     if (offset <= last) {
       stats.duplicatesDropped++;
       return;
@@ -88,6 +95,7 @@ export class Interest {
     try {
       const page = await history.since(this.key, this.lastOffset, this.deps.historyLimit, this.epoch ?? undefined);
       if (this.epoch !== null && page.epoch !== this.epoch) return this.epochChanged(page.epoch, page.offset);
+      if (page.offset > 0) this.epoch = page.epoch;
       for (const entry of page.messages) {
         if (entry.offset <= this.lastOffset) continue;
         this.lastOffset = entry.offset;
@@ -101,6 +109,32 @@ export class Interest {
       this.waiting = null;
       for (const message of waiting) this.accept(message, true);
     }
+  }
+
+  /**
+   * Offset 1 after higher ones: asks history whether the sequence started over (its epoch
+   * changed or its tip went back). If so, the stream is followed from the new start; if not,
+   * the message is a late duplicate and dropped.
+   */
+  private async checkRestart(message: OutboundMessage): Promise<void> {
+    const history = this.deps.history;
+    if (history === null) return;
+    this.waiting = [message];
+    let restarted = false;
+    try {
+      const tip = await history.tip(this.key);
+      restarted = this.epoch !== null ? tip.epoch !== this.epoch : tip.offset < (this.lastOffset ?? 0);
+      if (restarted) {
+        this.epoch = tip.offset > 0 ? tip.epoch : null;
+        this.lastOffset = 0;
+      }
+    } catch {
+      // History unreachable: keep the current sequence; the message counts as a duplicate.
+    }
+    const waiting = this.waiting.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+    this.waiting = null;
+    if (!restarted) this.deps.stats.duplicatesDropped++;
+    for (const held of restarted ? waiting : waiting.slice(1)) this.accept(held, false);
   }
 
   /**

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startAllInOne } from '@switchboard/all-in-one';
+import { MemoryBroker, MemoryBus } from '@switchboard/bus';
+import { type HistoryStore, MemoryHistory } from '@switchboard/history';
 import { encodeMessageFrame } from '@switchboard/protocol';
+import { WsTestClient } from '@switchboard/testkit';
 import { T, TestServer } from './support.js';
 
 /** Ordering at the edge: what the bus delivers twice, late or not at all is still delivered once, in order. */
@@ -70,5 +74,44 @@ describe('ordered topic stream (Interest)', () => {
       ['x', 'y'],
     );
     assert.equal(got.length, 2);
+  });
+});
+
+describe('ordered topic stream: restarts', () => {
+  it('follows a topic whose history started over at offset 1 in a new epoch', T, async () => {
+    // A history whose contents can be wiped, as a Redis whose keys expired or a recreated stream.
+    let inner = new MemoryHistory({ size: 100, ttlMs: 60_000 });
+    const wipeable: HistoryStore = {
+      kind: 'wipeable',
+      append: (topic, data) => inner.append(topic, data),
+      since: (...args) => inner.since(...args),
+      tip: (topic) => inner.tip(topic),
+      close: () => inner.close(),
+    };
+    const bus = new MemoryBus(new MemoryBroker());
+    const node = await startAllInOne({ bus, history: wipeable, env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' } });
+    try {
+      const client = await WsTestClient.connect(`ws://127.0.0.1:${node.port}/ws`);
+      await client.request({ op: 'subscribe', id: 1, topic: 'again' });
+      await node.edge.publisher.publish('again', '"a"');
+      await node.edge.publisher.publish('again', '"b"');
+      await client.collect((f) => f.op === 'message', 2);
+      inner = new MemoryHistory({ size: 100, ttlMs: 60_000 }); // a new epoch
+      await node.edge.publisher.publish('again', '"c"');
+      await node.edge.publisher.publish('again', '"d"');
+      const got = await client.collect((f) => f.op === 'message', 4);
+      assert.deepEqual(
+        got.map((f) => [f.offset, f.data]),
+        [
+          [1, 'a'],
+          [2, 'b'],
+          [1, 'c'],
+          [2, 'd'],
+        ],
+      );
+      client.close();
+    } finally {
+      await node.close();
+    }
   });
 });
