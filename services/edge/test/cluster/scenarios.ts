@@ -44,7 +44,7 @@ async function publishMany(apiUrl: string, count: number, concurrency: number, t
   return { accepted, refused };
 }
 
-export function runClusterScenarios(name: string, startBroker: () => Promise<BrokerHandle>): void {
+export function runClusterScenarios(name: string, startBroker: () => Promise<BrokerHandle>, options: { wildcards?: boolean } = {}): void {
   describe(`cluster on ${name}: 3 edges + api as processes`, { timeout: 120_000 }, () => {
     let broker: BrokerHandle;
     let cluster: TestCluster;
@@ -95,6 +95,28 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
         client.close();
       }
     });
+
+    it(
+      options.wildcards === false ? 'refuses wildcard subscriptions with bad_request' : 'delivers to wildcard subscribers on every edge',
+      async () => {
+        const clients = await Promise.all(cluster.edges.map((e) => WsTestClient.connect(e.wsUrl)));
+        const replies = await Promise.all(clients.map((c, i) => c.request({ op: 'subscribe', id: i + 1, topic: 'wild.*.x' })));
+        if (options.wildcards === false) {
+          for (const reply of replies) assert.deepEqual([reply.op, reply.code], ['error', 'bad_request']);
+        } else {
+          for (const reply of replies) assert.equal(reply.op, 'ack');
+          await publishMany(cluster.api.url, 3, 1, (n) => ['wild.a.x', 'wild.b.y', 'wild.c.x'][n] as string);
+          for (const client of clients) {
+            const got = await client.collect((f) => f.op === 'message', 2, 10_000);
+            assert.deepEqual(
+              got.map((f) => f.topic),
+              ['wild.a.x', 'wild.c.x'],
+            );
+          }
+        }
+        for (const client of clients) client.close();
+      },
+    );
 
     it('sends an edge no bus message for a topic none of its clients wants', async () => {
       const [wanting, other1, other2] = cluster.edges;
