@@ -43,6 +43,11 @@ export const commonEnv = {
           .slice(0, 48)}-${randomBytes(3).toString('hex')}`,
     ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** PEM certificate (chain) and private key: set both to serve https:// and wss:// (see loadTls in @switchboard/http). */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  /** A connection must complete its HTTP request headers (and its TLS handshake) within this time (slowloris). */
+  HANDSHAKE_TIMEOUT_MS: intVar(5000, 100, 600_000),
 };
 
 /**

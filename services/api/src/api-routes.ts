@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HistoryStore, Publisher, PublishResult } from '@switchboard/history';
-import { BodyTooLargeError, decodePathSegment, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
+import { BodyTooLargeError, decodePathSegment, RateLimits, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './api-keys.js';
 import type { ApiConfig } from './config.js';
 import { type Parsed, parseBatchBody, parsePublishBody } from './publish-request.js';
-import { RateLimits } from './rate-limits.js';
 
 export interface ApiDeps {
   config: Pick<ApiConfig, 'API_KEYS' | 'MAX_MESSAGE_BYTES' | 'MAX_BATCH_BYTES' | 'MAX_BATCH_MESSAGES' | 'API_RATE_LIMIT' | 'HISTORY_SIZE'>;

@@ -1,7 +1,7 @@
 import { connectBus } from '@switchboard/bus';
 import { openSettingWarnings } from '@switchboard/config';
 import { openHistory, Publisher } from '@switchboard/history';
-import { createRoutedServer, healthRoutes, listen } from '@switchboard/http';
+import { createRoutedServer, healthRoutes, listen, loadTls } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { apiRoutes } from './api-routes.js';
 import { loadApiConfig } from './config.js';
@@ -10,13 +10,15 @@ runService('api', async () => {
   const config = loadApiConfig();
   const log = createLogger({ service: 'api', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   for (const warning of openSettingWarnings(['API_KEYS'])) log.warn(warning);
+  const tls = loadTls(config);
   const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
   const history = await openHistory(config.BUS_URL, config);
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
-  const server = createRoutedServer([health, apiRoutes({ config, publisher: new Publisher(bus, history), history, log })], log);
+  const routes = [health, apiRoutes({ config, publisher: new Publisher(bus, history), history, log })];
+  const server = createRoutedServer(routes, log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   const port = await listen(server, config.PORT, config.HOST);
-  log.info({ port, bus: bus.kind }, 'api listening');
+  log.info({ port, tls: tls !== null, bus: bus.kind }, 'api listening');
   return {
     async stop() {
       server.close();

@@ -1,7 +1,9 @@
+import { UnsupportedPatternError } from '@switchboard/bus';
 import type { HistoryStore, Publisher } from '@switchboard/history';
 import {
   type ClientFrame,
   CloseCode,
+  type DecodeResult,
   decodeClientFrame,
   ErrorCode,
   encodeServerFrame,
@@ -10,6 +12,7 @@ import {
   type SubscribeFrame,
 } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
+import type { AuthGate } from './auth-gate.js';
 import type { EdgeConfig } from './config.js';
 import type { EdgeStats } from './edge-stats.js';
 import { answerLive, catchUp } from './recovery.js';
@@ -23,6 +26,7 @@ export interface ClientRequestDeps {
   publisher: Publisher;
   stats: EdgeStats;
   log: Logger;
+  auth: AuthGate;
 }
 
 const replyError = (session: Session, id: number | undefined, code: ErrorCode, message: string) =>
@@ -45,17 +49,19 @@ export class ClientRequests {
       return;
     }
     const decoded = decodeClientFrame(text);
-    if (!decoded.ok) {
-      const { error } = decoded;
-      if (error.fatal) {
-        this.deps.stats.protocolErrors++;
-        session.close(CloseCode.ProtocolError, error.message);
-      } else {
-        replyError(session, error.id, error.code, error.message);
-      }
+    if (!decoded.ok && decoded.error.fatal) {
+      this.deps.stats.protocolErrors++;
+      session.close(CloseCode.ProtocolError, decoded.error.message);
       return;
     }
-    this.dispatch(session, decoded.frame);
+    // Before `welcome` (auth on, no valid token yet) only `connect` is accepted: see auth-gate.ts.
+    if (session.welcomed) this.handle(session, decoded);
+    else this.deps.auth.beforeWelcome(session, decoded);
+  }
+
+  /** A new connection: `welcome` now (auth off) or once its token is verified. */
+  onOpen(session: Session, urlToken: string | null): void {
+    this.deps.auth.open(session, urlToken, (decoded) => this.handle(session, decoded));
   }
 
   /** A binary frame is a protocol error: the contract is JSON text frames. */
@@ -67,12 +73,19 @@ export class ClientRequests {
   /** Drops every subscription of a closed session. */
   onClose(session: Session): void {
     session.closed = true;
+    this.deps.auth.forget(session);
     for (const sub of session.subscriptions.values()) {
       sub.active = false;
       this.deps.registry.remove(sub);
     }
     this.deps.stats.subscriptions -= session.subscriptions.size;
     session.subscriptions.clear();
+  }
+
+  /** A decoded frame of a welcomed session: a refusal becomes an `error` frame. */
+  private handle(session: Session, decoded: DecodeResult): void {
+    if (decoded.ok) this.dispatch(session, decoded.frame);
+    else replyError(session, decoded.error.id, decoded.error.code, decoded.error.message);
   }
 
   private dispatch(session: Session, frame: ClientFrame): void {
@@ -90,12 +103,12 @@ export class ClientRequests {
         void this.publish(session, frame);
         return;
       case 'refresh':
-        // Without auth configured there is no token to replace; acknowledge so clients proceed.
-        session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, offset: null }));
+        // Auth on: verified and applied (see auth-gate.ts). Auth off: acknowledged, so clients proceed.
+        void this.deps.auth.refresh(session, frame);
         return;
       case 'connect':
       case 'pong':
-        // With auth off `welcome` was sent on open and `connect` changes nothing.
+        // After `welcome` (auth off, or already authenticated) a `connect` changes nothing.
         return;
     }
   }
@@ -108,7 +121,12 @@ export class ClientRequests {
   }
 
   private async subscribe(session: Session, frame: SubscribeFrame): Promise<void> {
-    const { config, registry, history, stats, log } = this.deps;
+    const { config, registry, history, stats, log, auth } = this.deps;
+    if (!auth.maySubscribe(session, frame.topic)) {
+      stats.forbidden++;
+      replyError(session, frame.id, ErrorCode.Forbidden, `not allowed to subscribe to ${frame.topic}`);
+      return;
+    }
     if (session.subscriptions.has(frame.topic)) {
       const tip = history === null || isWildcard(frame.topic) ? null : await history.tip(frame.topic).catch(() => null);
       session.transport.sendText(
@@ -130,16 +148,26 @@ export class ClientRequests {
         await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key));
       else answerLive(sub, frame.id, stats);
     } catch (err) {
-      log.warn({ err, topic: frame.topic }, 'subscribe failed');
       if (sub.active) this.drop(session, sub);
+      if (err instanceof UnsupportedPatternError) {
+        replyError(session, frame.id, ErrorCode.BadRequest, err.message);
+        return;
+      }
+      log.warn({ err, topic: frame.topic }, 'subscribe failed');
       replyError(session, frame.id, ErrorCode.Unavailable, 'the message bus is unavailable, retry later');
     }
   }
 
   private async publish(session: Session, frame: PublishFrame): Promise<void> {
-    const { config, publisher, stats, log } = this.deps;
-    if (!config.CLIENT_PUBLISH) {
+    const { config, publisher, stats, log, auth } = this.deps;
+    if (!auth.enabled && !config.CLIENT_PUBLISH) {
+      stats.forbidden++;
       replyError(session, frame.id, ErrorCode.Forbidden, 'clients may not publish on this server');
+      return;
+    }
+    if (auth.enabled && !auth.mayPublish(session, frame.topic)) {
+      stats.forbidden++;
+      replyError(session, frame.id, ErrorCode.Forbidden, `not allowed to publish to ${frame.topic}`);
       return;
     }
     try {

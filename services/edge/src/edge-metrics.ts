@@ -34,5 +34,14 @@ export function registerEdgeMetrics(registry: Registry, stats: EdgeStats, bus: B
   );
   counterFrom(registry, 'switchboard_edge_heartbeat_closes_total', 'Clients cut for silence (4008)', () => stats.heartbeatCloses);
   counterFrom(registry, 'switchboard_edge_protocol_errors_total', 'Clients cut for protocol errors (4400)', () => stats.protocolErrors);
+  counterFrom(registry, 'switchboard_edge_auth_closes_total', 'Clients cut by authentication (4001, 4003)', () => stats.authCloses);
+  counterFrom(registry, 'switchboard_edge_forbidden_total', 'Subscribes and publishes refused as forbidden', () => stats.forbidden);
+  counterFrom(registry, 'switchboard_edge_origin_refused_total', 'Upgrades refused for their Origin (403)', () => stats.originRefused);
+  counterFrom(
+    registry,
+    'switchboard_edge_connect_rate_limited_total',
+    'Upgrades refused by the per-address connection rate (429)',
+    () => stats.connectRateLimited,
+  );
   stateGaugeFrom(registry, 'switchboard_bus_state', 'State of the message bus (1 = current)', BUS_STATES, () => bus.state);
 }

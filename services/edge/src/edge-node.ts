@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { TokenVerifier } from '@switchboard/auth';
 import type { Bus } from '@switchboard/bus';
 import { type HistoryStore, Publisher } from '@switchboard/history';
 import { type HealthSource, healthRoutes, type Router, TokenBucket } from '@switchboard/http';
 import { CloseCode, encodeServerFrame } from '@switchboard/protocol';
 import type { Logger, Registry } from '@switchboard/telemetry';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { AuthGate } from './auth-gate.js';
 import { ClientRequests } from './client-requests.js';
 import type { EdgeConfig } from './config.js';
 import { registerEdgeMetrics } from './edge-metrics.js';
@@ -14,6 +16,7 @@ import { EdgeStats } from './edge-stats.js';
 import { Heartbeat } from './heartbeat.js';
 import { Session } from './session.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
+import { UpgradeGuard } from './upgrade-guard.js';
 import { WsTransport } from './ws-transport.js';
 
 export interface EdgeNodeOptions {
@@ -43,6 +46,10 @@ export class EdgeNode implements HealthSource {
   private readonly requests: ClientRequests;
   private readonly wss: WebSocketServer;
   private readonly heartbeat: Heartbeat;
+  /** Client authentication (connect, refresh, permissions, expiry); a pass-through with auth off. */
+  private readonly auth: AuthGate;
+  /** Origin and connection-rate checks of upgrade requests. */
+  private readonly guard: UpgradeGuard;
   private draining = false;
 
   constructor(private readonly options: EdgeNodeOptions) {
@@ -62,7 +69,27 @@ export class EdgeNode implements HealthSource {
       }
     });
     this.publisher = new Publisher(bus, history);
-    this.requests = new ClientRequests({ config, registry: this.registry, history, publisher: this.publisher, stats: this.stats, log });
+    const verifier = TokenVerifier.fromConfig(config);
+    if (verifier !== null) log.info({ keys: verifier.kind }, 'client authentication on');
+    this.auth = new AuthGate({
+      verifier,
+      nodeId: config.NODE_ID,
+      heartbeatMs: config.HEARTBEAT_MS,
+      timeoutMs: config.AUTH_TIMEOUT_MS,
+      graceMs: config.AUTH_EXPIRY_GRACE_MS,
+      stats: this.stats,
+      log,
+    });
+    this.guard = new UpgradeGuard(config, this.stats);
+    this.requests = new ClientRequests({
+      config,
+      registry: this.registry,
+      history,
+      publisher: this.publisher,
+      stats: this.stats,
+      log,
+      auth: this.auth,
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: config.MAX_MESSAGE_BYTES,
@@ -70,7 +97,7 @@ export class EdgeNode implements HealthSource {
       clientTracking: false,
     });
     this.wss.on('headers', (headers) => headers.push(`Set-Cookie: sb_node=${config.NODE_ID}; Path=/; HttpOnly; SameSite=Lax`));
-    this.heartbeat = new Heartbeat(this.sessions, config.HEARTBEAT_MS, this.stats);
+    this.heartbeat = new Heartbeat(this.sessions, config.HEARTBEAT_MS, this.stats, (session, now) => this.auth.expired(session, now));
     registerEdgeMetrics(metrics, this.stats, bus, () => this.registry.topicCount);
   }
 
@@ -98,15 +125,24 @@ export class EdgeNode implements HealthSource {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? undefined : url.slice(q + 1);
     const { MAX_CONNECTIONS } = this.options.config;
+    const refusal = path === '/ws' ? this.guard.check(req) : null;
     if (path !== '/ws') refuseUpgrade(socket, 404, 'Not Found');
+    else if (refusal !== null) refuseUpgrade(socket, refusal.status, refusal.text);
     else if (!this.ready()) refuseUpgrade(socket, 503, 'Service Unavailable');
     else if (MAX_CONNECTIONS > 0 && this.sessions.size >= MAX_CONNECTIONS) refuseUpgrade(socket, 503, 'Service Unavailable');
-    else this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    else {
+      // `/ws?token=…`: an alternative to the `connect` frame (see docs/security.md for why the frame is preferred).
+      const urlToken = query === undefined ? null : new URLSearchParams(query).get('token') || null;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, urlToken));
+    }
   }
 
-  private accept(ws: WebSocket): void {
+  private accept(ws: WebSocket, urlToken: string | null): void {
     const { config, log } = this.options;
     const session = new Session(
       randomBytes(12).toString('base64url'),
@@ -126,9 +162,7 @@ export class EdgeNode implements HealthSource {
       this.stats.connections--;
       this.requests.onClose(session);
     });
-    session.transport.sendText(
-      encodeServerFrame({ op: 'welcome', session: session.id, node: config.NODE_ID, heartbeat: config.HEARTBEAT_MS }),
-    );
+    this.requests.onOpen(session, urlToken);
   }
 
   /**

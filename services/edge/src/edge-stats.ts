@@ -16,4 +16,12 @@ export class EdgeStats {
   rateLimitCloses = 0;
   heartbeatCloses = 0;
   protocolErrors = 0;
+  /** Connections closed by authentication: 4001 (no/invalid/expired token) or 4003 (grants nothing). */
+  authCloses = 0;
+  /** `subscribe`/`publish` requests refused with `forbidden`. */
+  forbidden = 0;
+  /** Upgrades refused for their Origin (403). */
+  originRefused = 0;
+  /** Upgrades refused by the per-address connection rate (429). */
+  connectRateLimited = 0;
 }

@@ -1,3 +1,4 @@
+import type { Permissions } from '@switchboard/auth';
 import type { TokenBucket } from '@switchboard/http';
 import type { OutboundMessage } from './outbound-message.js';
 import type { Transport } from './transport.js';
@@ -28,6 +29,12 @@ export class Session {
   closed = false;
   /** The authenticated user (`sub` claim) when auth is on. */
   user: string | null = null;
+  /** False until `welcome` was sent (with auth on: until a valid `connect`). */
+  welcomed = false;
+  /** What the token allows (auth on); null with auth off. See auth-gate.ts. */
+  permissions: Permissions | null = null;
+  /** The token's `exp` in ms since the epoch (auth on); Infinity with auth off. */
+  expiresAt = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly id: string,
