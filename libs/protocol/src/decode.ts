@@ -1,5 +1,6 @@
 import { ErrorCode } from './codes.js';
 import type { ClientFrame, StreamPosition } from './frames.js';
+import { isClientReadableReservedTopic } from './reserved-topics.js';
 import { isValidPattern, isValidTopic } from './topic.js';
 
 /**
@@ -66,14 +67,16 @@ export function decodeClientFrame(text: string): DecodeResult {
   switch (value.op) {
     case 'subscribe': {
       if (typeof value.topic !== 'string') return refuse(ErrorCode.BadRequest, '"topic" must be a string', id);
-      if (!isValidPattern(value.topic)) return refuse(ErrorCode.BadTopic, 'invalid topic', id);
+      if (!isValidPattern(value.topic) && !isClientReadableReservedTopic(value.topic))
+        return refuse(ErrorCode.BadTopic, 'invalid topic', id);
       const since = decodeSince(value.since);
       if (since === null) return refuse(ErrorCode.BadRequest, '"since" must be {"offset":<integer ≥ 0>,"epoch":<string>}', id);
       return withId(since === undefined ? { op: 'subscribe', topic: value.topic } : { op: 'subscribe', topic: value.topic, since });
     }
     case 'unsubscribe':
       if (typeof value.topic !== 'string') return refuse(ErrorCode.BadRequest, '"topic" must be a string', id);
-      if (!isValidPattern(value.topic)) return refuse(ErrorCode.BadTopic, 'invalid topic', id);
+      if (!isValidPattern(value.topic) && !isClientReadableReservedTopic(value.topic))
+        return refuse(ErrorCode.BadTopic, 'invalid topic', id);
       return withId({ op: 'unsubscribe', topic: value.topic });
     case 'publish': {
       if (typeof value.topic !== 'string') return refuse(ErrorCode.BadRequest, '"topic" must be a string', id);

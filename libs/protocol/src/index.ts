@@ -2,4 +2,5 @@ export * from './codes.js';
 export * from './decode.js';
 export * from './encode.js';
 export type * from './frames.js';
+export * from './reserved-topics.js';
 export * from './topic.js';

@@ -34,6 +34,8 @@ export function isWildcard(pattern: string): boolean {
 /** Does `pattern` (valid, possibly wildcard) match the concrete `topic`? */
 export function matchTopic(pattern: string, topic: string): boolean {
   if (pattern === topic) return true;
+  // A reserved topic (`$…`, see reserved-topics.ts) is never reached through a wildcard.
+  if (topic.charCodeAt(0) === 0x24) return false;
   const p = pattern.split('.');
   const t = topic.split('.');
   for (let i = 0; i < p.length; i++) {

@@ -65,6 +65,8 @@ export interface ClusterOptions {
   /** The BUS_URL every process uses (a testkit broker's url). */
   busUrl: string;
   edges?: number;
+  /** Presence service replicas to start (default 0). */
+  presence?: number;
   /** Extra environment for every process. */
   env?: Record<string, string>;
 }
@@ -72,6 +74,8 @@ export interface ClusterOptions {
 export interface TestCluster {
   edges: ServiceProcess[];
   api: ServiceProcess;
+  /** The presence replicas (`presence-1`, …), empty unless asked for. */
+  presence: ServiceProcess[];
   stop(): Promise<void>;
 }
 
@@ -81,11 +85,19 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
   const edges: ServiceProcess[] = [];
   for (let i = 0; i < (options.edges ?? 3); i++) {
     const port = await freePort();
-    edges.push(new ServiceProcess(`edge-${i + 1}`, port, 'services/edge/src/main.ts', { ...base, PORT: String(port), NODE_ID: `edge-${i + 1}` }));
+    edges.push(
+      new ServiceProcess(`edge-${i + 1}`, port, 'services/edge/src/main.ts', { ...base, PORT: String(port), NODE_ID: `edge-${i + 1}` }),
+    );
   }
   const apiPort = await freePort();
   const api = new ServiceProcess('api', apiPort, 'services/api/src/main.ts', { ...base, PORT: String(apiPort), NODE_ID: 'api-1' });
-  const all = [...edges, api];
+  const presence: ServiceProcess[] = [];
+  for (let i = 0; i < (options.presence ?? 0); i++) {
+    const port = await freePort();
+    const env = { ...base, PORT: String(port), NODE_ID: `presence-${i + 1}` };
+    presence.push(new ServiceProcess(`presence-${i + 1}`, port, 'services/presence/src/main.ts', env));
+  }
+  const all = [...edges, api, ...presence];
   try {
     await Promise.all(all.map((p) => p.start()));
   } catch (err) {
@@ -95,6 +107,7 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
   return {
     edges,
     api,
+    presence,
     async stop() {
       await Promise.all(all.map((p) => p.kill()));
     },

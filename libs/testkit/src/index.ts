@@ -7,4 +7,5 @@ export * from './nats.js';
 export * from './ports.js';
 export * from './process.js';
 export * from './redis.js';
+export * from './webhook-receiver.js';
 export * from './ws-test-client.js';

@@ -2,14 +2,14 @@ import type { Server } from 'node:http';
 import { apiEnv, apiRoutes } from '@switchboard/api';
 import { type Bus, MemoryBus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
-import { EdgeNode, edgeEnv } from '@switchboard/edge';
+import { EdgeNode, edgeEnv, edgePresenceSource, type PresenceReporter, startPresenceReporter } from '@switchboard/edge';
 import { type HistoryStore, openHistory } from '@switchboard/history';
-import { createRoutedServer, listen } from '@switchboard/http';
+import { createRoutedServer, listen, loadTls } from '@switchboard/http';
+import { dashboardRoutes, PresenceService, presenceSettingsEnv } from '@switchboard/presence';
 import { createLogger, createMetricsRegistry, type Logger } from '@switchboard/telemetry';
 import { demoRoutes } from './demo-routes.js';
-import { localPresenceRoutes } from './local-presence.js';
 
-export const allInOneEnv = { ...apiEnv, ...edgeEnv };
+export const allInOneEnv = { ...presenceSettingsEnv, ...apiEnv, ...edgeEnv };
 
 export interface AllInOneOptions {
   env?: NodeJS.ProcessEnv;
@@ -24,6 +24,9 @@ export interface AllInOne {
   port: number;
   url: string;
   edge: EdgeNode;
+  /** The presence aggregator (API at `/v1/presence…`, dashboard at `/presence/`), fed by `reporter` over the bus. */
+  presence: PresenceService;
+  reporter: PresenceReporter;
   bus: Bus;
   history: HistoryStore | null;
   server: Server;
@@ -38,28 +41,45 @@ export interface AllInOne {
 export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllInOne> {
   const config = parseEnv(allInOneEnv, options.env ?? process.env);
   const log = options.log ?? createLogger({ service: 'all-in-one', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
+  const tls = loadTls(config);
   const bus = options.bus ?? new MemoryBus();
   const history = options.history !== undefined ? options.history : await openHistory('memory://', config);
-  const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'all-in-one', node: config.NODE_ID }) });
+  const metrics = createMetricsRegistry({ service: 'all-in-one', node: config.NODE_ID });
+  const edge = new EdgeNode({ config, bus, history, log, metrics });
+  // Presence takes the cluster's path on the in-process bus: the edge's reporter -> the aggregator.
+  const presence = await PresenceService.start({
+    bus,
+    publisher: edge.publisher,
+    settings: config,
+    replicaId: config.NODE_ID,
+    log,
+    metrics,
+  });
+  const reporter = startPresenceReporter(edgePresenceSource(edge), bus, config, log);
   const routers = [
     edge.routes(),
     apiRoutes({ config, publisher: edge.publisher, history, log }),
-    localPresenceRoutes(edge),
+    presence.routes(),
+    await dashboardRoutes('/presence/'),
     await demoRoutes(),
   ];
-  const server = createRoutedServer(routers, log);
+  const server = createRoutedServer(routers, log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   edge.attach(server);
   const port = await listen(server, config.PORT, config.HOST);
   const shutdown = async (drain: boolean) => {
     await (drain ? edge.drain() : edge.close());
+    await reporter.stop();
+    await presence.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (options.bus === undefined) await bus.close();
     if (options.history === undefined) await history?.close();
   };
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls === null ? 'http' : 'https'}://127.0.0.1:${port}`,
     edge,
+    presence,
+    reporter,
     bus,
     history,
     server,

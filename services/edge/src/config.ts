@@ -1,4 +1,5 @@
-import { boolVar, commonEnv, intVar, parseEnv } from '@switchboard/config';
+import { authEnv } from '@switchboard/auth';
+import { boolVar, commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
 import { z } from 'zod';
 
 /** Every variable the edge reads, with its default. docs/operations.md lists them. */
@@ -28,6 +29,21 @@ export const edgeEnv = {
   DRAIN_NOTICE_MS: intVar(2_000, 0, 600_000),
   /** Whether clients may publish when auth is off (with auth, the token's `publish` claim decides). */
   CLIENT_PUBLISH: boolVar(true),
+  /** Token settings (AUTH_JWT_SECRET | AUTH_PUBLIC_KEY_FILE | AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE, AUTH_EXPIRY_GRACE_MS). */
+  ...authEnv,
+  /** With auth on: a client must send a valid `connect` this soon after opening, else close 4001. */
+  AUTH_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+  /** Origins (comma-separated) whose pages may open WebSockets; unset = any. Refused upgrades get 403. */
+  ALLOWED_ORIGINS: listVar(),
+  /** Refuse (403) upgrades that carry no Origin header (non-browser clients). */
+  REQUIRE_ORIGIN: boolVar(false),
+  /** New WebSocket connections per second per client address (token bucket, 429 past it); 0 = no limit. */
+  CONNECT_RATE_LIMIT: intVar(0, 0, 1_000_000),
+  CONNECT_RATE_BURST: intVar(20, 1, 1_000_000),
+  /** Presence report interval; the presence service expires a node after 3 of them. */
+  PRESENCE_INTERVAL_MS: intVar(2_000, 50, 600_000),
+  /** A full presence report every this many intervals (besides those replicas ask for); 0 = only when asked. */
+  PRESENCE_FULL_EVERY: intVar(30, 0, 1_000_000),
 };
 
 export type EdgeConfig = z.infer<z.ZodObject<typeof edgeEnv>>;

@@ -4,11 +4,14 @@ import type { OutboundMessage } from './outbound-message.js';
 import type { Subscription } from './session.js';
 
 /**
- * The hot path: writes one message to every local subscriber of a topic. Per subscriber it is a
- * send-buffer check and a write of the shared frame bytes; a subscriber still catching up holds
- * the message instead, and one whose buffer is over the limit is cut as a slow consumer (4008).
+ * The hot path: sends one message to every local subscriber of a topic. Per subscriber it is a
+ * send-buffer check and queueing the shared frame bytes (the transport's write coalescer writes
+ * each socket's frames of this event-loop turn in one system call); nothing is allocated per
+ * subscriber. A subscriber still catching up holds the message instead, and one whose buffer is
+ * over the limit is cut as a slow consumer (4008).
  */
 export function fanOut(subscribers: ReadonlySet<Subscription>, message: OutboundMessage, sendBufferLimit: number, stats: EdgeStats): void {
+  let delivered = 0;
   for (const sub of subscribers) {
     if (sub.session.closed) continue;
     if (sub.pending !== null) {
@@ -21,8 +24,9 @@ export function fanOut(subscribers: ReadonlySet<Subscription>, message: Outbound
       continue;
     }
     transport.sendMessage(message);
-    stats.deliveries++;
+    delivered++;
   }
+  stats.deliveries += delivered;
 }
 
 /** A subscription still catching up keeps live messages, within the send-buffer limit. */

@@ -58,7 +58,10 @@ export class Interest {
 
   private accept(message: OutboundMessage, afterRepair: boolean): void {
     const { stats, sendBufferLimit } = this.deps;
-    if (this.deps.history === null) return fanOut(this.subscribers, message, sendBufferLimit, stats);
+    if (this.deps.history === null) {
+      fanOut(this.subscribers, message, sendBufferLimit, stats);
+      return;
+    }
     if (this.waiting !== null) {
       this.waiting.push(message);
       return;

@@ -1,7 +1,7 @@
 import { connectBus } from '@switchboard/bus';
 import { openSettingWarnings } from '@switchboard/config';
 import { openHistory } from '@switchboard/history';
-import { createRoutedServer, listen } from '@switchboard/http';
+import { createRoutedServer, listen, loadTls } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { loadEdgeConfig } from './config.js';
 import { EdgeNode } from './edge-node.js';
@@ -12,14 +12,15 @@ runService('edge', async () => {
   const config = loadEdgeConfig();
   const log = createLogger({ service: 'edge', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   for (const warning of openSettingWarnings(['AUTH_JWT_SECRET', 'ALLOWED_ORIGINS'])) log.warn(warning);
+  const tls = loadTls(config);
   const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
   const history = await openHistory(config.BUS_URL, config);
   const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'edge', node: config.NODE_ID }) });
-  const server = createRoutedServer([edge.routes()], log);
+  const server = createRoutedServer([edge.routes()], log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   edge.attach(server);
   const presence = startPresenceReporter(edgePresenceSource(edge), bus, config, log);
   const port = await listen(server, config.PORT, config.HOST);
-  log.info({ port, bus: bus.kind, history: history?.kind ?? 'off' }, 'edge listening');
+  log.info({ port, tls: tls !== null, bus: bus.kind, history: history?.kind ?? 'off' }, 'edge listening');
   return {
     async stop() {
       await edge.drain();

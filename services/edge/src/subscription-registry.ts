@@ -1,6 +1,6 @@
 import type { Bus } from '@switchboard/bus';
 import type { HistoryStore } from '@switchboard/history';
-import { isWildcard } from '@switchboard/protocol';
+import { isReservedTopic, isWildcard } from '@switchboard/protocol';
 import type { EdgeStats } from './edge-stats.js';
 import { Interest } from './interest.js';
 import type { Subscription } from './session.js';
@@ -58,7 +58,11 @@ export class SubscriptionRegistry {
         sendBufferLimit,
         stats: this.stats,
       });
-      created.bus = this.bus.subscribe(sub.key, (_topic, payload) => created.receive(payload));
+      // A wildcard never delivers a reserved topic (`$…`): NATS matches `>` server-side.
+      const wildcard = isWildcard(sub.key);
+      created.bus = this.bus.subscribe(sub.key, (topic, payload) => {
+        if (!wildcard || !isReservedTopic(topic)) created.receive(payload);
+      });
       created.bus.catch(() => {
         if (this.interests.get(sub.key) === created) this.interests.delete(sub.key);
       });

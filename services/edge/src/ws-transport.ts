@@ -2,38 +2,60 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { OutboundMessage } from './outbound-message.js';
 import type { Transport } from './transport.js';
+import { enqueue, flushOwner, type QueueOwner } from './write-coalescer.js';
+import { frameText } from './ws-frame.js';
 
 /** How long a closing socket may keep unsent bytes before it is cut (a slow consumer's). */
 const CLOSE_GRACE_MS = 2000;
 
 /**
- * A Transport over a `ws` WebSocket. Fan-out messages are written to the underlying TCP socket
- * as the one pre-built frame (no per-subscriber framing); this is safe because the server runs
- * without permessage-deflate, so `ws` itself writes each frame synchronously, never interleaved.
+ * A Transport over a `ws` WebSocket. Every frame (control and fan-out alike, so their order is
+ * kept) is framed here and queued in the write coalescer, which writes each socket's frames of
+ * one event-loop turn as one chunk. Fan-out frames are the one pre-built frame of the message,
+ * shared by every subscriber. Writing under `ws` is safe because the server runs without
+ * permessage-deflate: `ws` itself then writes synchronously (only its close frame, after a
+ * flush of the queue, and pongs), so frames never interleave.
  */
-export class WsTransport implements Transport {
+export class WsTransport implements Transport, QueueOwner {
   private readonly socket: Socket;
   private closing = false;
+  queueHead = -1;
+  queueTail = -1;
+  queuedBytes = 0;
 
   constructor(private readonly ws: WebSocket) {
     this.socket = (ws as unknown as { _socket: Socket })._socket;
   }
 
   sendText(text: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    if (this.ws.readyState === this.ws.OPEN) enqueue(this, frameText(Buffer.from(text)));
   }
 
   sendMessage(message: OutboundMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.socket.write(message.wsFrame);
+    if (this.ws.readyState === this.ws.OPEN) enqueue(this, message.wsFrame);
   }
 
+  /** Bytes the client has not taken yet: in the socket's buffer, and queued for this turn's write. */
   get bufferedBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.queuedBytes;
+  }
+
+  writeOut(chunk: Buffer): void {
+    if (this.ws.readyState === this.ws.OPEN) this.socket.write(chunk);
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
   }
 
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    flushOwner(this);
     this.ws.close(code, reason);
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }

@@ -150,6 +150,7 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
 
       const accepted: Array<{ topic: string; offset: number }> = [];
       let refused = 0;
+      let unknown = 0;
       let stop = false;
       let n = 0;
       const loop = (async () => {
@@ -158,7 +159,8 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
           const res = await requestJson(`${cluster.api.url}/v1/publish`, { body: { topic, data: { n: n++ } } }).catch(() => null);
           if (res?.status === 200) accepted.push({ topic, offset: (res.body as { offset: number }).offset });
           else if (res?.status === 503) refused++;
-          else if (res !== null) assert.fail(`unexpected status ${res.status}`);
+          else if (res === null) unknown++;
+          else assert.fail(`unexpected status ${res.status}`);
           await new Promise((r) => setTimeout(r, 5));
         }
       })();
@@ -186,10 +188,29 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
             .sort((a, b) => a - b),
         ]),
       );
+      // A publish whose answer was lost with the broker (a 503 after the write, or a dropped
+      // request) may still have been stored: such a message may show up, but no more of them
+      // than there were such answers, and it keeps its place in the offset sequence.
       for (const [i, { topic }] of sdkClients.entries()) {
         const want = expected.get(topic) ?? [];
         await until(() => (received.get(i)?.length ?? 0) >= want.length, `client ${i} catching up on ${topic}`, 15_000);
-        assert.deepEqual(received.get(i), want, `client ${i} on ${topic}: every accepted message once, in order`);
+        const got = received.get(i) ?? [];
+        const seen = new Set(got);
+        assert.deepEqual(
+          want.filter((o) => !seen.has(o)),
+          [],
+          `client ${i} on ${topic}: no accepted message lost`,
+        );
+        assert.deepEqual(
+          got,
+          [...seen].sort((a, b) => a - b),
+          `client ${i} on ${topic}: once each, in offset order`,
+        );
+        const extra = got.length - want.length;
+        assert.ok(
+          extra <= refused + unknown,
+          `client ${i}: ${extra} messages beyond the accepted ones, ${refused + unknown} unclear answers`,
+        );
       }
       assert.ok(refused > 0);
       assert.ok(resubscribeMs < 5000, `edges ready ${resubscribeMs} ms after the broker restart`);

@@ -1,0 +1,41 @@
+import { boolVar, commonEnv, intVar, parseEnv } from '@switchboard/config';
+import { z } from 'zod';
+
+/** The presence settings (also read by the all-in-one, which runs the same aggregator). */
+export const presenceSettingsEnv = {
+  /** Must match the edges' PRESENCE_INTERVAL_MS: the start-up warm-up and sync pacing use it (expiry uses each edge's own). */
+  PRESENCE_INTERVAL_MS: intVar(2_000, 50, 600_000),
+  /** Where online/offline events are POSTed; unset = no webhook. */
+  PRESENCE_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** HMAC-SHA256 key of `X-Switchboard-Signature`; unset = unsigned (a warning at start). */
+  PRESENCE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Events waiting for delivery; past this the oldest is dropped (and counted). */
+  PRESENCE_WEBHOOK_QUEUE: intVar(10_000, 1, 10_000_000),
+  PRESENCE_WEBHOOK_TIMEOUT_MS: intVar(5_000, 100, 120_000),
+  /** Retries back off exponentially from 250 ms up to this. */
+  PRESENCE_WEBHOOK_MAX_BACKOFF_MS: intVar(30_000, 100, 3_600_000),
+  /** Also publish each event on the topic `$presence.users`. */
+  PRESENCE_USERS_TOPIC: boolVar(true),
+};
+
+export const presenceEnv = {
+  ...commonEnv,
+  PORT: intVar(8082, 0, 65535),
+  BUS_URL: z.string().min(1).default('memory://'),
+  /** Prefix of every bus subject/channel and history key; the same as the edges'. */
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32')
+    .default('sb'),
+  /** History of `$presence.users` (as for any topic); 0 = events are live only. */
+  HISTORY_SIZE: intVar(100, 0, 1_000_000),
+  HISTORY_TTL_MS: intVar(300_000, 1),
+  ...presenceSettingsEnv,
+};
+
+export type PresenceSettings = z.infer<z.ZodObject<typeof presenceSettingsEnv>>;
+export type PresenceConfig = z.infer<z.ZodObject<typeof presenceEnv>>;
+
+export function loadPresenceConfig(env: NodeJS.ProcessEnv = process.env): PresenceConfig {
+  return parseEnv(presenceEnv, env);
+}

@@ -1,0 +1,26 @@
+import { connectBus } from '@switchboard/bus';
+import { openHistory, Publisher } from '@switchboard/history';
+import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
+import { loadPresenceConfig } from './config.js';
+import { startPresenceServer } from './presence-server.js';
+
+runService('presence', async () => {
+  const config = loadPresenceConfig();
+  const log = createLogger({ service: 'presence', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
+  if (config.PRESENCE_WEBHOOK_URL !== undefined && config.PRESENCE_WEBHOOK_SECRET === undefined) {
+    log.warn('PRESENCE_WEBHOOK_SECRET is not set: webhook requests are not signed');
+  }
+  const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
+  const history = config.PRESENCE_USERS_TOPIC ? await openHistory(config.BUS_URL, config) : null;
+  const publisher = config.PRESENCE_USERS_TOPIC ? new Publisher(bus, history) : null;
+  const metrics = createMetricsRegistry({ service: 'presence', node: config.NODE_ID });
+  const presence = await startPresenceServer({ config, bus, publisher, log, metrics });
+  log.info({ port: presence.port, bus: bus.kind, webhook: config.PRESENCE_WEBHOOK_URL ?? 'off' }, 'presence listening');
+  return {
+    async stop() {
+      await presence.close();
+      await bus.close();
+      await history?.close();
+    },
+  };
+});
