@@ -69,3 +69,17 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessE
   }
   return result.data;
 }
+
+/** The bus and its history, read alike by every service that touches the bus. */
+export const busEnv = {
+  /** `memory://` | `nats://h:4222[,…]` | `redis://h:6379` | `redis-cluster://h:p[,…]`. */
+  BUS_URL: z.string().min(1).default('memory://'),
+  /** Prefix of every bus subject/channel and history key, so deployments can share a broker. */
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32')
+    .default('sb'),
+  /** Messages kept per topic; 0 turns history (and recovery) off. */
+  HISTORY_SIZE: intVar(100, 0, 1_000_000),
+  HISTORY_TTL_MS: intVar(300_000, 1),
+};

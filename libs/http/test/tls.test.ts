@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '@switchboard/config';
+import { type SelfSigned, selfSignedCert } from '@switchboard/testkit';
 import { Router } from '../src/router.js';
 import { createRoutedServer, listen, schemeOf } from '../src/serve.js';
 import { loadTls } from '../src/tls.js';
-import { type SelfSigned, selfSignedCert } from './self-signed.js';
 
 const log = { error: () => undefined };
 

@@ -1,3 +1,6 @@
+import { rmSync } from 'node:fs';
+import { type spawnTracked, stopProcess } from './process.js';
+
 /** A broker started for a test: where to reach it and how to hurt it. */
 export interface BrokerHandle {
   /** `redis://…`, `redis-cluster://…,…` or `nats://…`: a valid BUS_URL. */
@@ -23,4 +26,27 @@ export function externalBroker(url: string): BrokerHandle {
     throw new Error(`cannot kill or restart the external broker at ${url} (unset its env variable to let the testkit start one)`);
   };
   return { url, source: 'env', stop: async () => undefined, kill: refuse, restart: refuse };
+}
+
+/**
+ * A broker the testkit runs as one local process: `start` spawns it (on the same port and data
+ * folder each time), so `restart()` after `kill()` brings back what it had persisted.
+ */
+export async function localBroker(url: string, dir: string, start: () => Promise<ReturnType<typeof spawnTracked>>): Promise<BrokerHandle> {
+  let server = await start();
+  return {
+    url,
+    source: 'binary',
+    async stop() {
+      await stopProcess(server, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      await stopProcess(server, 'SIGKILL');
+    },
+    async restart() {
+      await stopProcess(server, 'SIGKILL');
+      server = await start();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 export * from './broker.js';
 export * from './browser-like-websocket.js';
+export * from './chromium.js';
 export * from './cluster.js';
 export * from './haproxy.js';
 export * from './http.js';
@@ -7,5 +8,6 @@ export * from './nats.js';
 export * from './ports.js';
 export * from './process.js';
 export * from './redis.js';
+export * from './self-signed.js';
 export * from './webhook-receiver.js';
 export * from './ws-test-client.js';

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { waitForPort } from './ports.js';
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -44,4 +45,16 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTE
 export function hasCommand(command: string): boolean {
   const paths = (process.env.PATH ?? '').split(':');
   return paths.some((dir) => existsSync(`${dir}/${command}`));
+}
+
+/** Spawns a server and resolves once it accepts connections on `port` (killed if it never does). */
+export async function spawnListening(command: string, args: string[], port: number): Promise<ReturnType<typeof spawnTracked>> {
+  const server = spawnTracked(command, args);
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    server.kill('SIGKILL');
+    throw new Error(`${command} did not start on ${port}: ${server.output()}`, { cause: err });
+  }
+  return server;
 }

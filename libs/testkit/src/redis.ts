@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrokerHandle, BrokerUnavailableError, externalBroker } from './broker.js';
-import { freePort, waitForPort } from './ports.js';
-import { hasCommand, spawnTracked, stopProcess } from './process.js';
+import { type BrokerHandle, BrokerUnavailableError, externalBroker, localBroker } from './broker.js';
+import { freePort } from './ports.js';
+import { hasCommand, spawnListening, spawnTracked, stopProcess } from './process.js';
 
 type Server = ReturnType<typeof spawnTracked>;
 
@@ -11,33 +11,9 @@ type Server = ReturnType<typeof spawnTracked>;
  * One redis-server on 127.0.0.1, persisting with an fsync'd append-only file in a temp folder,
  * so `restart()` brings back what was acknowledged (as a production Redis with AOF would).
  */
-async function spawnRedis(port: number, dir: string, extra: string[] = []): Promise<Server> {
-  const server = spawnTracked('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'always',
-    '--protected-mode',
-    'no',
-    '--logfile',
-    '',
-    ...extra,
-  ]);
-  try {
-    await waitForPort(port);
-  } catch (err) {
-    server.kill('SIGKILL');
-    throw new Error(`redis-server did not start on ${port}: ${server.output()}`, { cause: err });
-  }
-  return server;
+function spawnRedis(port: number, dir: string, extra: string[] = []): Promise<Server> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'];
+  return spawnListening('redis-server', [...args, '--appendfsync', 'always', '--protected-mode', 'no', '--logfile', '', ...extra], port);
 }
 
 /** A Redis server: REDIS_URL if set, else a local `redis-server` on a free port. */
@@ -47,22 +23,7 @@ export async function startRedis(): Promise<BrokerHandle> {
     throw new BrokerUnavailableError('no REDIS_URL and no redis-server binary (apt-get install redis-server)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
-  let server = await spawnRedis(port, dir);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    source: 'binary',
-    async stop() {
-      await stopProcess(server, 'SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
-    async kill() {
-      await stopProcess(server, 'SIGKILL');
-    },
-    async restart() {
-      await stopProcess(server, 'SIGKILL');
-      server = await spawnRedis(port, dir);
-    },
-  };
+  return localBroker(`redis://127.0.0.1:${port}`, dir, () => spawnRedis(port, dir));
 }
 
 /**

@@ -1,29 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { requestJson } from '@switchboard/testkit';
-import { type Browser, chromium } from 'playwright-core';
+import { launchChromium, requestJson } from '@switchboard/testkit';
+import type { Browser } from 'playwright-core';
 import { type AllInOne, startAllInOne } from '../src/start.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('demo page in headless Chromium (the SDK bundle in a real browser)', () => {
   let node: AllInOne;
   let browser: Browser;
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium is required at ${CHROMIUM} (Debian package "chromium"; .ci/run installs it)`);
     node = await startAllInOne({ env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -1,17 +1,10 @@
-import { commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
-import { z } from 'zod';
+import { busEnv, commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
+import type { z } from 'zod';
 
 export const apiEnv = {
   ...commonEnv,
+  ...busEnv,
   PORT: intVar(8081, 0, 65535),
-  BUS_URL: z.string().min(1).default('memory://'),
-  /** Prefix of every bus subject/channel and history key, so deployments can share a broker. */
-  BUS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32')
-    .default('sb'),
-  HISTORY_SIZE: intVar(100, 0, 1_000_000),
-  HISTORY_TTL_MS: intVar(300_000, 1),
   /** Comma-separated keys; several at once allow rotation. Unset = open API (a warning). */
   API_KEYS: listVar(),
   /** Largest body of `POST /v1/publish`, and largest `data` of one batch message. */

@@ -1,18 +1,11 @@
 import { authEnv } from '@switchboard/auth';
-import { boolVar, commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
-import { z } from 'zod';
+import { boolVar, busEnv, commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
+import type { z } from 'zod';
 
 /** Every variable the edge reads, with its default. docs/operations.md lists them. */
 export const edgeEnv = {
   ...commonEnv,
-  BUS_URL: z.string().min(1).default('memory://'),
-  /** Prefix of every bus subject/channel and history key, so deployments can share a broker. */
-  BUS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32')
-    .default('sb'),
-  HISTORY_SIZE: intVar(100, 0, 1_000_000),
-  HISTORY_TTL_MS: intVar(300_000, 1),
+  ...busEnv,
   /** Largest WebSocket frame (and publish body) accepted; bigger frames close with 1009. */
   MAX_MESSAGE_BYTES: intVar(65_536, 64, 64 * 1024 * 1024),
   MAX_SUBSCRIPTIONS: intVar(128, 1, 100_000),

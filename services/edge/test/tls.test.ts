@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { freePort, spawnTracked, stopProcess } from '@switchboard/testkit';
+import { freePort, type SelfSigned, selfSignedCert, spawnTracked, stopProcess } from '@switchboard/testkit';
 import { WebSocket } from 'ws';
-import { type SelfSigned, selfSignedCert } from './self-signed.js';
 import { T, TestServer } from './support.js';
 
 /** An https request trusting only `ca`; resolves with status and body. */

@@ -1,4 +1,4 @@
-import { boolVar, commonEnv, intVar, parseEnv } from '@switchboard/config';
+import { boolVar, busEnv, commonEnv, intVar, parseEnv } from '@switchboard/config';
 import { z } from 'zod';
 
 /** The presence settings (also read by the all-in-one, which runs the same aggregator). */
@@ -20,16 +20,8 @@ export const presenceSettingsEnv = {
 
 export const presenceEnv = {
   ...commonEnv,
+  ...busEnv,
   PORT: intVar(8082, 0, 65535),
-  BUS_URL: z.string().min(1).default('memory://'),
-  /** Prefix of every bus subject/channel and history key; the same as the edges'. */
-  BUS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32')
-    .default('sb'),
-  /** History of `$presence.users` (as for any topic); 0 = events are live only. */
-  HISTORY_SIZE: intVar(100, 0, 1_000_000),
-  HISTORY_TTL_MS: intVar(300_000, 1),
   ...presenceSettingsEnv,
 };
 

@@ -3,19 +3,18 @@
  * two edge reporters; the page must show the same numbers as the API, and follow changes.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { MemoryBroker, MemoryBus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
 import { PresenceReporter } from '@switchboard/edge';
 import type { PresenceSource } from '@switchboard/presence-report';
 import { createLogger, createMetricsRegistry } from '@switchboard/telemetry';
-import { type Browser, chromium } from 'playwright-core';
+import { launchChromium } from '@switchboard/testkit';
+import type { Browser } from 'playwright-core';
 import { presenceEnv } from '../src/config.js';
 import { type PresenceServer, startPresenceServer } from '../src/presence-server.js';
 import { summaryOf } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const INTERVAL = 150;
 const log = createLogger({ service: 'presence', nodeId: 'dash', level: 'silent' });
 
@@ -51,7 +50,6 @@ describe('presence dashboard in headless Chromium', { timeout: 30_000 }, () => {
   const edge2 = fakeEdge('edge-2', { 'chat.lobby': 25, 'prices.EUR:USD': 30 }, 45);
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium is required at ${CHROMIUM}`);
     bus = new MemoryBus(new MemoryBroker());
     const config = parseEnv(presenceEnv, {
       PORT: '0',
@@ -71,17 +69,7 @@ describe('presence dashboard in headless Chromium', { timeout: 30_000 }, () => {
       reporter.start();
       reporters.push(reporter);
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
