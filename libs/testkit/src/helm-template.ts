@@ -26,19 +26,25 @@ function lookup(scope: Scope, path: string): unknown {
   return value;
 }
 
+/** The value of a pipeline's first command. */
+function head(command: string, scope: Scope, defines: Map<string, string>): unknown {
+  const include = command.match(/^include "([^"]+)" \.$/);
+  if (include) return render(defines.get(include[1] as string) ?? '', scope, defines).trim();
+  const toYaml = command.match(/^toYaml (\S+)$/);
+  if (toYaml) return stringify(lookup(scope, toYaml[1] as string)).trimEnd();
+  const arithmetic = command.match(/^add \(div (\S+) (\d+)\) (\d+)$/);
+  if (arithmetic) return Math.floor(Number(lookup(scope, arithmetic[1] as string)) / Number(arithmetic[2])) + Number(arithmetic[3]);
+  if (command.startsWith('.')) return lookup(scope, command);
+  throw new Error(`template: unsupported expression "${command}"`);
+}
+
 function evaluate(expr: string, scope: Scope, defines: Map<string, string>): unknown {
-  const [head = '', ...filters] = expr.split('|').map((s) => s.trim());
-  let value: unknown;
-  let m: RegExpMatchArray | null;
-  if ((m = head.match(/^include "([^"]+)" \.$/))) value = render(defines.get(m[1] as string) ?? '', scope, defines).trim();
-  else if ((m = head.match(/^toYaml (\S+)$/))) value = stringify(lookup(scope, m[1] as string)).trimEnd();
-  else if ((m = head.match(/^add \(div (\S+) (\d+)\) (\d+)$/)))
-    value = Math.floor(Number(lookup(scope, m[1] as string)) / Number(m[2])) + Number(m[3]);
-  else if (head.startsWith('.')) value = lookup(scope, head);
-  else throw new Error(`template: unsupported expression "${expr}"`);
+  const [first = '', ...filters] = expr.split('|').map((s) => s.trim());
+  let value = head(first, scope, defines);
   for (const filter of filters) {
+    const nindent = filter.match(/^nindent (\d+)$/);
     if (filter === 'quote') value = JSON.stringify(String(value));
-    else if ((m = filter.match(/^nindent (\d+)$/))) value = `\n${String(value).replace(/^/gm, ' '.repeat(Number(m[1])))}`;
+    else if (nindent) value = `\n${String(value).replace(/^/gm, ' '.repeat(Number(nindent[1])))}`;
     else throw new Error(`template: unsupported filter "${filter}"`);
   }
   return value;

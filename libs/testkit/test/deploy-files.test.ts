@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { renderChart } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+// biome-ignore lint/suspicious/noExplicitAny: rendered YAML is untyped; the assertions check its shape.
 type Obj = Record<string, any>;
 
 describe('helm/switchboard', () => {
