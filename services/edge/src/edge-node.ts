@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TokenVerifier } from '@switchboard/auth';
 import type { Bus } from '@switchboard/bus';
 import { type HistoryStore, Publisher } from '@switchboard/history';
-import { type HealthSource, healthRoutes, type Router, TokenBucket } from '@switchboard/http';
-import { CloseCode, encodeServerFrame } from '@switchboard/protocol';
+import { type HealthSource, healthRoutes, type Router, sendError, TokenBucket } from '@switchboard/http';
+import { CloseCode, ErrorCode, encodeServerFrame } from '@switchboard/protocol';
 import type { Logger, Registry } from '@switchboard/telemetry';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthGate } from './auth-gate.js';
@@ -15,7 +15,10 @@ import { registerEdgeMetrics } from './edge-metrics.js';
 import { EdgeStats } from './edge-stats.js';
 import { Heartbeat } from './heartbeat.js';
 import { Session } from './session.js';
+import { parseSseRequest, type SseRequest } from './sse-request.js';
+import { SseTransport } from './sse-transport.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
+import type { Transport } from './transport.js';
 import { UpgradeGuard } from './upgrade-guard.js';
 import { WsTransport } from './ws-transport.js';
 
@@ -115,7 +118,7 @@ export class EdgeNode implements HealthSource {
 
   /** `/healthz`, `/readyz`, `/metrics`. */
   routes(): Router {
-    return healthRoutes(this);
+    return healthRoutes(this).on('GET', /^\/sse$/, (req, res, _params, url) => this.openSse(req, res, url));
   }
 
   /** Takes over WebSocket upgrades on `/ws` of `server`. */
@@ -142,27 +145,76 @@ export class EdgeNode implements HealthSource {
     }
   }
 
-  private accept(ws: WebSocket, urlToken: string | null): void {
-    const { config, log } = this.options;
+  /** A new session on this node (WebSocket or SSE), counted until its transport closes. */
+  private openSession(transport: Transport): Session {
+    const { config } = this.options;
     const session = new Session(
       randomBytes(12).toString('base64url'),
-      new WsTransport(ws),
+      transport,
       new TokenBucket(config.MESSAGE_RATE_LIMIT, config.MESSAGE_RATE_BURST),
     );
     this.sessions.add(session);
     this.stats.connections++;
     this.stats.connectionsTotal++;
+    return session;
+  }
+
+  private closeSession(session: Session): void {
+    if (!this.sessions.delete(session)) return;
+    this.stats.connections--;
+    this.requests.onClose(session);
+  }
+
+  private accept(ws: WebSocket, urlToken: string | null): void {
+    const { log } = this.options;
+    const session = this.openSession(new WsTransport(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.requests.onBinary(session);
       else this.requests.onText(session, data.toString('utf8'));
     });
     ws.on('error', (err) => log.debug({ err, session: session.id }, 'client socket error'));
-    ws.once('close', () => {
-      this.sessions.delete(session);
-      this.stats.connections--;
-      this.requests.onClose(session);
-    });
+    ws.once('close', () => this.closeSession(session));
     this.requests.onOpen(session, urlToken);
+  }
+
+  /**
+   * `GET /sse?topics=a,b&token=…`: the fallback for networks that block WebSocket. The same
+   * checks as an upgrade, then a Session over an SseTransport that subscribes to the topics (with
+   * `Last-Event-ID` or `since` resuming) once welcomed.
+   */
+  private openSse(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const { config } = this.options;
+    const refusal = this.guard.check(req);
+    const full = config.MAX_CONNECTIONS > 0 && this.sessions.size >= config.MAX_CONNECTIONS;
+    const request = parseSseRequest(req, url, config.MAX_SUBSCRIPTIONS);
+    if (refusal !== null)
+      sendError(res, refusal.status, refusal.status === 429 ? ErrorCode.RateLimited : ErrorCode.Forbidden, refusal.text);
+    else if (!this.ready() || full) sendError(res, 503, ErrorCode.Unavailable, 'not ready or full; retry later');
+    else if (typeof request === 'string') sendError(res, 400, ErrorCode.BadTopic, request);
+    else this.streamSse(res, request);
+  }
+
+  private streamSse(res: ServerResponse, request: SseRequest): void {
+    const { config } = this.options;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      'set-cookie': `sb_node=${config.NODE_ID}; Path=/; HttpOnly; SameSite=Lax`,
+    });
+    res.write(': switchboard\n\n');
+    const subscribe = () =>
+      request.topics.forEach((topic, i) => {
+        const since = request.since.get(topic);
+        this.requests.onText(
+          session,
+          JSON.stringify(since === undefined ? { op: 'subscribe', id: i + 1, topic } : { op: 'subscribe', id: i + 1, topic, since }),
+        );
+      });
+    const session = this.openSession(new SseTransport(res, subscribe));
+    session.passive = true;
+    res.once('close', () => this.closeSession(session));
+    this.requests.onOpen(session, request.token);
   }
 
   /**

@@ -39,7 +39,8 @@ export class Heartbeat {
         session.close(CloseCode.Timeout, 'heartbeat timeout');
         continue;
       }
-      session.alive = false;
+      // A passive session (SSE) cannot answer; its ping only keeps proxies from timing out.
+      if (!session.passive) session.alive = false;
       session.transport.sendText(PING);
     }
   }

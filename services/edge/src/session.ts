@@ -26,6 +26,8 @@ export class Session {
   readonly subscriptions = new Map<string, Subscription>();
   /** Cleared by each heartbeat tick, set by any frame from the client. */
   alive = true;
+  /** The client cannot send (SSE): no pong is expected; a dead one is noticed by TCP. */
+  passive = false;
   closed = false;
   /** The authenticated user (`sub` claim) when auth is on. */
   user: string | null = null;

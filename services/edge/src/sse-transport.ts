@@ -1,0 +1,80 @@
+import type { ServerResponse } from 'node:http';
+import { readMessageHeader } from '@switchboard/protocol';
+import type { OutboundMessage } from './outbound-message.js';
+import type { Transport } from './transport.js';
+
+/** Each message's SSE event, built once and shared by every SSE subscriber (like the WebSocket frame). */
+const events = new WeakMap<OutboundMessage, Buffer>();
+
+function sseEvent(message: OutboundMessage): Buffer {
+  let event = events.get(message);
+  if (event === undefined) {
+    const header = readMessageHeader(message.payload);
+    const id = header === null ? '' : `id: ${header.topic}:${header.offset ?? ''}\n`;
+    // The payload is one line of JSON (JSON text never holds a raw newline).
+    event = Buffer.concat([Buffer.from(`event: message\n${id}data: `), message.payload, Buffer.from('\n\n')]);
+    events.set(message, event);
+  }
+  return event;
+}
+
+/** The `op` of a control frame this server encoded (`{"op":"…",…}`). */
+function opOf(text: string): string {
+  const end = text.indexOf('"', 7);
+  return text.startsWith('{"op":"') && end > 7 ? text.slice(7, end) : 'control';
+}
+
+/**
+ * The SSE fallback (`GET /sse`) as a Transport: one `message` event per delivery (`id:
+ * <topic>:<offset>`, data = the same JSON as the WebSocket frame), control frames as events
+ * named after their op, heartbeat pings as comments. The client cannot answer, so the session
+ * is passive (see Heartbeat). A drain's `reconnect` becomes the `retry:` field and the end of
+ * the stream: EventSource comes back after `after` ms with Last-Event-ID.
+ */
+export class SseTransport implements Transport {
+  private ended = false;
+
+  /** `onWelcome` runs once the session is welcomed (auth passed): then it subscribes. */
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly onWelcome: () => void,
+  ) {}
+
+  sendText(text: string): void {
+    if (this.ended) return;
+    const op = opOf(text);
+    if (op === 'ping') {
+      this.res.write(': ping\n\n');
+      return;
+    }
+    if (op === 'reconnect') {
+      const after = Number(/"after":(\d+)/.exec(text)?.[1] ?? 0);
+      this.res.write(`retry: ${after}\nevent: reconnect\ndata: ${text}\n\n`);
+      this.end();
+      return;
+    }
+    this.res.write(`event: ${op}\ndata: ${text}\n\n`);
+    if (op === 'welcome') this.onWelcome();
+  }
+
+  sendMessage(message: OutboundMessage): void {
+    if (!this.ended) this.res.write(sseEvent(message));
+  }
+
+  get bufferedBytes(): number {
+    return this.res.writableLength + (this.res.socket?.writableLength ?? 0);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ended) return;
+    this.res.write(`event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`);
+    this.end();
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.res.end();
+    // A slow consumer's unsent bytes are not waited for.
+    setTimeout(() => this.res.destroy(), 2000).unref();
+  }
+}
