@@ -6,7 +6,7 @@ export interface BrokerHandle {
   /** `redis://…`, `redis-cluster://…,…` or `nats://…`: a valid BUS_URL. */
   url: string;
   /** Where the server came from: `env`, `binary` or `container`. */
-  source: 'env' | 'binary';
+  source: 'env' | 'binary' | 'container';
   /** Stops it gracefully (and for good). */
   stop(): Promise<void>;
   /** kill -9. */

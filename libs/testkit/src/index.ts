@@ -2,6 +2,7 @@ export * from './broker.js';
 export * from './browser-like-websocket.js';
 export * from './chromium.js';
 export * from './cluster.js';
+export * from './containers.js';
 export * from './haproxy.js';
 export * from './helm-template.js';
 export * from './http.js';

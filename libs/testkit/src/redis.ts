@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrokerHandle, BrokerUnavailableError, externalBroker, localBroker } from './broker.js';
+import { dockerAvailable, startContainer } from './containers.js';
 import { freePort } from './ports.js';
 import { hasCommand, spawnListening, spawnTracked, stopProcess } from './process.js';
 

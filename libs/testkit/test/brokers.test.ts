@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { startNats, startRedis, startRedisCluster } from '../src/index.js';
+import { dockerAvailable, startNats, startRedis, startRedisCluster } from '../src/index.js';
 
 const redisCli = (port: string, ...args: string[]) => execFileSync('redis-cli', ['-p', port, ...args], { encoding: 'utf8' }).trim();
 const portOf = (url: string) =>
@@ -64,6 +64,32 @@ describe('testkit brokers (local binaries on free ports)', () => {
       assert.match(await natsInfo(nats.url), /^INFO /);
     } finally {
       await nats.stop();
+    }
+  });
+});
+
+describe('where a broker comes from', () => {
+  it('takes an env URL first, and refuses to kill a broker it did not start', async () => {
+    const saved = process.env.NATS_URL;
+    process.env.NATS_URL = 'nats://127.0.0.1:4999';
+    try {
+      const nats = await startNats();
+      assert.deepEqual([nats.url, nats.source], ['nats://127.0.0.1:4999', 'env']);
+      await assert.rejects(nats.kill(), /cannot kill or restart the external broker/);
+    } finally {
+      if (saved === undefined) delete process.env.NATS_URL;
+      else process.env.NATS_URL = saved;
+    }
+  });
+
+  it('sees no Docker engine where none answers', async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
+    try {
+      assert.equal(await dockerAvailable(), false);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
     }
   });
 });
