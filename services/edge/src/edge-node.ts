@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TokenVerifier } from '@switchboard/auth';
@@ -15,12 +14,13 @@ import { registerEdgeMetrics } from './edge-metrics.js';
 import { EdgeStats } from './edge-stats.js';
 import { Heartbeat } from './heartbeat.js';
 import { Session } from './session.js';
+import { newSessionId } from './session-id.js';
 import { parseSseRequest, type SseRequest } from './sse-request.js';
 import { SseTransport } from './sse-transport.js';
 import { SubscriptionRegistry } from './subscription-registry.js';
 import type { Transport } from './transport.js';
 import { UpgradeGuard } from './upgrade-guard.js';
-import { WsTransport } from './ws-transport.js';
+import { corkHandshake, WsTransport } from './ws-transport.js';
 
 export interface EdgeNodeOptions {
   config: EdgeConfig;
@@ -99,7 +99,10 @@ export class EdgeNode implements HealthSource {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.wss.on('headers', (headers) => headers.push(`Set-Cookie: sb_node=${config.NODE_ID}; Path=/; HttpOnly; SameSite=Lax`));
+    this.wss.on('headers', (headers, req) => {
+      headers.push(`Set-Cookie: sb_node=${config.NODE_ID}; Path=/; HttpOnly; SameSite=Lax`);
+      corkHandshake(req.socket);
+    });
     this.heartbeat = new Heartbeat(this.sessions, config.HEARTBEAT_MS, this.stats, (session, now) => this.auth.expired(session, now));
     registerEdgeMetrics(metrics, this.stats, bus, () => this.registry.topicCount);
   }
@@ -148,11 +151,7 @@ export class EdgeNode implements HealthSource {
   /** A new session on this node (WebSocket or SSE), counted until its transport closes. */
   private openSession(transport: Transport): Session {
     const { config } = this.options;
-    const session = new Session(
-      randomBytes(12).toString('base64url'),
-      transport,
-      new TokenBucket(config.MESSAGE_RATE_LIMIT, config.MESSAGE_RATE_BURST),
-    );
+    const session = new Session(newSessionId(), transport, new TokenBucket(config.MESSAGE_RATE_LIMIT, config.MESSAGE_RATE_BURST));
     this.sessions.add(session);
     this.stats.connections++;
     this.stats.connectionsTotal++;

@@ -1,9 +1,21 @@
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { OutboundMessage } from './outbound-message.js';
 import type { Transport } from './transport.js';
 import { enqueue, flushOwner, type QueueOwner } from './write-coalescer.js';
 import { frameText } from './ws-frame.js';
+
+/**
+ * Corks a socket that `ws` is about to answer with 101 (call it from the server's `headers`
+ * event) until the end of this tick: the handshake response and the `welcome` frame sent while
+ * accepting it then leave in ONE write instead of two. Accepting a connection on loopback costs
+ * mostly those system calls (see docs/benchmarks.md, connect).
+ */
+export function corkHandshake(socket: Duplex): void {
+  socket.cork();
+  process.nextTick(() => socket.uncork());
+}
 
 /** How long a closing socket may keep unsent bytes before it is cut (a slow consumer's). */
 const CLOSE_GRACE_MS = 2000;
@@ -28,7 +40,11 @@ export class WsTransport implements Transport, QueueOwner {
   }
 
   sendText(text: string): void {
-    if (this.ws.readyState === this.ws.OPEN) enqueue(this, frameText(Buffer.from(text)));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const frame = frameText(Buffer.from(text));
+    // Corked by corkHandshake: `welcome` joins the 101 response in the socket's first write.
+    if (this.socket.writableCorked > 0 && this.queueHead < 0) this.socket.write(frame);
+    else enqueue(this, frame);
   }
 
   sendMessage(message: OutboundMessage): void {
