@@ -1,4 +1,4 @@
-import type { SwitchboardError } from './errors.js';
+import { SwitchboardError } from './errors.js';
 import type { RecoveredEvent } from './events.js';
 
 /** One delivered message; `topic` is the concrete topic (also for wildcard subscriptions). */
@@ -66,10 +66,14 @@ export class Subscription<T = unknown> implements SubscriptionSink {
     return !this.ended;
   }
 
-  /** Stops delivery; the last local subscription of a topic unsubscribes on the server. */
+  /**
+   * Stops delivery; the last local subscription of a topic unsubscribes on the server. If the
+   * subscription was not acknowledged yet, `ready` rejects with code `unsubscribed`.
+   */
   unsubscribe(): void {
     if (this.ended) return;
     this.ended = true;
+    this.rejectReady(new SwitchboardError('unsubscribed', `unsubscribed from ${this.topic} before the server acknowledged it`));
     this.detach(this);
   }
 

@@ -31,6 +31,22 @@ describe('subscriptions', { timeout: 10_000 }, () => {
     ]);
   });
 
+  it('rejects ready with `unsubscribed` when unsubscribed before the ack, and resolves it otherwise', async () => {
+    await fresh();
+    const c = client();
+    const early = c.subscribe('early', () => undefined);
+    early.unsubscribe();
+    await assert.rejects(early.ready, (err: unknown) => err instanceof SwitchboardError && err.code === 'unsubscribed');
+    await c.connect();
+    const conn = await server.nextConnection();
+    const late = c.subscribe('late', () => undefined);
+    const req = await conn.next('subscribe');
+    ack(conn, req, 0, 'e1');
+    assert.equal((await late.ready).topic, 'late');
+    late.unsubscribe();
+    assert.equal((await late.ready).topic, 'late', 'an acknowledged subscription keeps its resolved ready');
+  });
+
   it('uses incrementing request ids', async () => {
     await fresh();
     const c = client();
