@@ -1,10 +1,16 @@
 import type { BusSubscription } from '@switchboard/bus';
-import type { HistoryStore } from '@switchboard/history';
+import type { HistoryPage, HistoryStore } from '@switchboard/history';
 import { CloseCode, encodeMessageFrame } from '@switchboard/protocol';
 import type { EdgeStats } from './edge-stats.js';
 import { fanOut } from './fan-out.js';
 import { OutboundMessage } from './outbound-message.js';
 import type { Subscription } from './session.js';
+
+/** A gap fetch that failed is retried this often, this many times (10 s), … */
+const REPAIR_RETRY_MS = 250;
+const REPAIR_RETRIES = 40;
+/** … while no more than this many newer messages wait behind it. */
+const MAX_HELD = 10_000;
 
 export interface InterestDeps {
   /** The topic's history; null for a pattern or with history off (then delivery is unordered). */
@@ -89,15 +95,33 @@ export class Interest {
     void this.repair([message]);
   }
 
-  /** Fetches what follows `lastOffset` from history, fans it out, then the waiting messages. */
-  private async repair(held: OutboundMessage[]): Promise<void> {
+  /**
+   * Fetches what follows `lastOffset` from history, fans it out, then the waiting messages. If
+   * history is unreachable (its connection may come back later than the bus's), the newer
+   * messages keep waiting and the fetch is retried, so a gap is never skipped while it can still
+   * be filled; past REPAIR_RETRIES or MAX_HELD, what the bus gave is delivered as it is.
+   */
+  private async repair(held: OutboundMessage[], attempt = 0): Promise<void> {
     const history = this.deps.history;
     if (history === null || this.lastOffset === null) return;
-    this.waiting = held;
-    this.deps.stats.gapRepairs++;
+    if (attempt === 0) {
+      this.waiting = held;
+      this.deps.stats.gapRepairs++;
+    }
+    let page: HistoryPage;
     try {
-      const page = await history.since(this.key, this.lastOffset, this.deps.historyLimit, this.epoch ?? undefined);
-      if (this.epoch !== null && page.epoch !== this.epoch) return this.epochChanged(page.epoch, page.offset);
+      page = await history.since(this.key, this.lastOffset, this.deps.historyLimit, this.epoch ?? undefined);
+    } catch {
+      if (attempt < REPAIR_RETRIES && (this.waiting?.length ?? 0) < MAX_HELD) {
+        setTimeout(() => void this.repair([], attempt + 1), REPAIR_RETRY_MS).unref();
+        return;
+      }
+      this.releaseWaiting();
+      return;
+    }
+    if (this.epoch !== null && page.epoch !== this.epoch) {
+      this.epochChanged(page.epoch, page.offset);
+    } else {
       if (page.offset > 0) this.epoch = page.epoch;
       for (const entry of page.messages) {
         if (entry.offset <= this.lastOffset) continue;
@@ -105,13 +129,15 @@ export class Interest {
         const message = new OutboundMessage(Buffer.from(encodeMessageFrame(this.key, entry.offset, entry.data)));
         fanOut(this.subscribers, message, this.deps.sendBufferLimit, this.deps.stats);
       }
-    } catch {
-      // History unreachable: deliver what the bus gave us; subscribers can still recover later.
-    } finally {
-      const waiting = (this.waiting ?? []).sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
-      this.waiting = null;
-      for (const message of waiting) this.accept(message, true);
     }
+    this.releaseWaiting();
+  }
+
+  /** Ends a repair: the messages that waited go out in offset order (duplicates dropped). */
+  private releaseWaiting(): void {
+    const waiting = (this.waiting ?? []).sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+    this.waiting = null;
+    for (const message of waiting) this.accept(message, true);
   }
 
   /**

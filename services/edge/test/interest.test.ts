@@ -115,3 +115,42 @@ describe('ordered topic stream: restarts', () => {
     }
   });
 });
+
+describe('ordered topic stream: history down during a repair', () => {
+  it('keeps the newer messages waiting and retries, so the gap is filled once history answers', T, async () => {
+    const inner = new MemoryHistory({ size: 100, ttlMs: 60_000 });
+    let failures = 0;
+    const flaky: HistoryStore = {
+      kind: 'flaky',
+      append: (topic, data) => inner.append(topic, data),
+      since: async (...args) => {
+        if (failures > 0) {
+          failures--;
+          throw new Error('history unreachable');
+        }
+        return inner.since(...args);
+      },
+      tip: (topic) => inner.tip(topic),
+      close: () => inner.close(),
+    };
+    const bus = new MemoryBus(new MemoryBroker());
+    const node = await startAllInOne({ bus, history: flaky, env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' } });
+    try {
+      const client = await WsTestClient.connect(`ws://127.0.0.1:${node.port}/ws`);
+      await client.request({ op: 'subscribe', id: 1, topic: 'flaky' });
+      await node.edge.publisher.publish('flaky', '1');
+      await inner.append('flaky', '2'); // stored, never announced on the bus
+      failures = 3; // the next three history reads fail (~750 ms of retries)
+      await node.edge.publisher.publish('flaky', '3');
+      const got = await client.collect((f) => f.op === 'message', 3, 5000);
+      assert.deepEqual(
+        got.map((f) => f.offset),
+        [1, 2, 3],
+      );
+      assert.equal(failures, 0);
+      client.close();
+    } finally {
+      await node.close();
+    }
+  });
+});

@@ -35,8 +35,9 @@ export function runChaosScenarios(name: string, startBroker: () => Promise<Broke
       for (const m of fleet) m.client.close();
     };
 
-    it(`a: kill -9 of one of 3 edges loses and duplicates nothing for ${CLIENTS} clients`, async () => {
+    it(`a: kill -9 of one of 3 edges loses and duplicates nothing for ${CLIENTS} clients`, async (t) => {
       const fleet = await startFleet(lb.wsUrl, CLIENTS, TOPICS, 'kill');
+      t.after(() => closeFleet(fleet));
       const publisher = startPublisher(cluster.api.url, [...new Set(fleet.map((m) => m.topic))], RATE);
       await until(() => publisher.count >= RATE * 2, 'two seconds of traffic', 20_000);
       const victim = cluster.edges[1];
@@ -67,8 +68,9 @@ export function runChaosScenarios(name: string, startBroker: () => Promise<Broke
       await victim.start();
     });
 
-    it(`b: a rolling restart (SIGTERM, then start) loses nothing and shows no client an error`, async () => {
+    it(`b: a rolling restart (SIGTERM, then start) loses nothing and shows no client an error`, async (t) => {
       const fleet = await startFleet(lb.wsUrl, CLIENTS, TOPICS, 'roll');
+      t.after(() => closeFleet(fleet));
       const publisher = startPublisher(cluster.api.url, [...new Set(fleet.map((m) => m.topic))], RATE);
       await until(() => publisher.count >= RATE, 'a second of traffic', 20_000);
       for (const edge of cluster.edges) {

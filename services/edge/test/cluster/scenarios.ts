@@ -133,7 +133,7 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
       client.close();
     });
 
-    it('survives a broker restart mid-stream: 503 while down, never a lost 200; SDK clients end with every accepted message', async () => {
+    it('survives a broker restart mid-stream: 503 while down, never a lost 200; SDK clients end with every accepted message', async (t) => {
       const topics = ['restart.a', 'restart.b'];
       const received = new Map<number, number[]>();
       const sdkClients = Array.from({ length: 12 }, (_, i) => {
@@ -144,6 +144,9 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
         received.set(i, []);
         const sub = client.subscribe<{ n: number }>(topic, (m) => received.get(i)?.push(m.offset ?? -1));
         return { client, topic, sub };
+      });
+      t.after(() => {
+        for (const { client } of sdkClients) client.close();
       });
       await Promise.all(sdkClients.map(({ client }) => client.connect()));
       await Promise.all(sdkClients.map(({ sub }) => sub.ready));
