@@ -20,15 +20,15 @@ describe('POST /v1/publish', () => {
   after(() => server.close());
 
   it('200 {offset, epoch}; offsets count up per topic within one epoch', T, async () => {
-    const first = await requestJson(server.url('/v1/publish'), { body: { topic: 'api.a', data: { n: 1 } } });
+    const first = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'api.a', data: { n: 1 } } });
     assert.equal(first.status, 200);
     const body = first.body as PublishAnswer;
     assert.deepEqual(Object.keys(body).sort(), ['epoch', 'offset']);
     assert.equal(body.offset, 1);
     assert.equal(typeof body.epoch, 'string');
-    const second = await requestJson(server.url('/v1/publish'), { body: { topic: 'api.a', data: 2 } });
+    const second = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'api.a', data: 2 } });
     assert.deepEqual(second.body, { offset: 2, epoch: body.epoch });
-    const other = await requestJson(server.url('/v1/publish'), { body: { topic: 'api.b', data: 3 } });
+    const other = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'api.b', data: 3 } });
     assert.equal((other.body as PublishAnswer).offset, 1);
   });
 
@@ -36,7 +36,7 @@ describe('POST /v1/publish', () => {
     const client = await server.client();
     await client.request({ op: 'subscribe', id: 1, topic: 'api.ws' });
     const data = { text: 'hi', list: [1, 'two', null, false], deep: { x: 1.25 } };
-    const res = await requestJson(server.url('/v1/publish'), { body: { topic: 'api.ws', data } });
+    const res = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'api.ws', data } });
     assert.equal(res.status, 200);
     const message = await client.next((f) => f.op === 'message');
     assert.deepEqual(message, { op: 'message', topic: 'api.ws', offset: (res.body as PublishAnswer).offset, data });
@@ -44,10 +44,10 @@ describe('POST /v1/publish', () => {
 
   it('accepts any JSON value as data, including null and false', T, async () => {
     for (const data of [null, false, 0, '', [], 'text']) {
-      const res = await requestJson(server.url('/v1/publish'), { body: { topic: 'api.values', data } });
+      const res = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'api.values', data } });
       assert.equal(res.status, 200, JSON.stringify(data));
     }
-    const page = await requestJson(server.url('/v1/topics/api.values/history'));
+    const page = await requestJson(`${server.url}/v1/topics/api.values/history`);
     assert.deepEqual(
       (page.body as HistoryAnswer).messages.map((m) => m.data),
       [null, false, 0, '', [], 'text'],
@@ -55,35 +55,35 @@ describe('POST /v1/publish', () => {
   });
 
   it('400 bad_request on a body that is not JSON', T, async () => {
-    assertError(await requestJson(server.url('/v1/publish'), { raw: '{"topic":"a",' }), 400, 'bad_request');
-    assertError(await requestJson(server.url('/v1/publish'), { raw: '' }), 400, 'bad_request');
+    assertError(await requestJson(`${server.url}/v1/publish`, { raw: '{"topic":"a",' }), 400, 'bad_request');
+    assertError(await requestJson(`${server.url}/v1/publish`, { raw: '' }), 400, 'bad_request');
   });
 
   it('400 bad_request on JSON that is not a publish request', T, async () => {
     for (const body of [[], 'a', 42, null, { data: 1 }, { topic: 5, data: 1 }, { topic: 'a' }, { topic: 'a', data: undefined }]) {
-      assertError(await requestJson(server.url('/v1/publish'), { raw: JSON.stringify(body) ?? '' }), 400, 'bad_request');
+      assertError(await requestJson(`${server.url}/v1/publish`, { raw: JSON.stringify(body) ?? '' }), 400, 'bad_request');
     }
   });
 
   it('400 bad_topic on an invalid topic or a wildcard', T, async () => {
     for (const topic of ['', 'a b', 'a..b', 'a.*', 'a.>', 'x'.repeat(256), 'ü']) {
-      assertError(await requestJson(server.url('/v1/publish'), { body: { topic, data: 1 } }), 400, 'bad_topic');
+      assertError(await requestJson(`${server.url}/v1/publish`, { body: { topic, data: 1 } }), 400, 'bad_topic');
     }
   });
 
   it('a refused publish stores and delivers nothing', T, async () => {
     const client = await server.client();
     await client.request({ op: 'subscribe', id: 1, topic: 'api.refused' });
-    assertError(await requestJson(server.url('/v1/publish'), { body: { topic: 'api.refused' } }), 400, 'bad_request');
-    const ok = await requestJson(server.url('/v1/publish'), { body: { topic: 'api.refused', data: 'only' } });
+    assertError(await requestJson(`${server.url}/v1/publish`, { body: { topic: 'api.refused' } }), 400, 'bad_request');
+    const ok = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'api.refused', data: 'only' } });
     assert.equal((ok.body as PublishAnswer).offset, 1);
     assert.equal((await client.next((f) => f.op === 'message')).data, 'only');
     assert.equal(client.messages().length, 1);
   });
 
   it('405 on another method, 404 on an unknown path, both with the error body', T, async () => {
-    assertError(await requestJson(server.url('/v1/publish'), { method: 'GET' }), 405, 'method_not_allowed');
-    assertError(await requestJson(server.url('/v1/nothing'), { body: {} }), 404, 'not_found');
+    assertError(await requestJson(`${server.url}/v1/publish`, { method: 'GET' }), 405, 'method_not_allowed');
+    assertError(await requestJson(`${server.url}/v1/nothing`, { body: {} }), 404, 'not_found');
   });
 });
 
@@ -102,7 +102,7 @@ describe('POST /v1/publish/batch', () => {
       { topic: 'batch.b', data: 2 },
       { topic: 'batch.a', data: 3 },
     ];
-    const res = await requestJson(server.url('/v1/publish/batch'), { body: { messages } });
+    const res = await requestJson(`${server.url}/v1/publish/batch`, { body: { messages } });
     assert.equal(res.status, 200);
     const { results } = res.body as { results: PublishAnswer[] };
     assert.deepEqual(
@@ -126,22 +126,26 @@ describe('POST /v1/publish/batch', () => {
       { topic: 'batch.whole', data: 1 },
       { topic: 'bad topic', data: 2 },
     ];
-    assertError(await requestJson(server.url('/v1/publish/batch'), { body: { messages } }), 400, 'bad_topic');
+    assertError(await requestJson(`${server.url}/v1/publish/batch`, { body: { messages } }), 400, 'bad_topic');
     assert.equal((await server.node.history?.tip('batch.whole'))?.offset, 0);
-    assertError(await requestJson(server.url('/v1/publish/batch'), { body: { messages: [{ topic: 'batch.whole' }] } }), 400, 'bad_request');
+    assertError(
+      await requestJson(`${server.url}/v1/publish/batch`, { body: { messages: [{ topic: 'batch.whole' }] } }),
+      400,
+      'bad_request',
+    );
   });
 
   it('400 bad_request on a body that is not {"messages":[…]} or an empty batch', T, async () => {
-    assertError(await requestJson(server.url('/v1/publish/batch'), { raw: 'nope' }), 400, 'bad_request');
-    assertError(await requestJson(server.url('/v1/publish/batch'), { body: { messages: {} } }), 400, 'bad_request');
-    assertError(await requestJson(server.url('/v1/publish/batch'), { body: { messages: [] } }), 400, 'bad_request');
+    assertError(await requestJson(`${server.url}/v1/publish/batch`, { raw: 'nope' }), 400, 'bad_request');
+    assertError(await requestJson(`${server.url}/v1/publish/batch`, { body: { messages: {} } }), 400, 'bad_request');
+    assertError(await requestJson(`${server.url}/v1/publish/batch`, { body: { messages: [] } }), 400, 'bad_request');
   });
 
   it('413 too_large over MAX_BATCH_MESSAGES', T, async () => {
     const messages = Array.from({ length: 4 }, (_, i) => ({ topic: 'batch.big', data: i }));
-    assertError(await requestJson(server.url('/v1/publish/batch'), { body: { messages } }), 413, 'too_large');
+    assertError(await requestJson(`${server.url}/v1/publish/batch`, { body: { messages } }), 413, 'too_large');
     assert.equal((await server.node.history?.tip('batch.big'))?.offset, 0);
-    const fits = await requestJson(server.url('/v1/publish/batch'), { body: { messages: messages.slice(0, 3) } });
+    const fits = await requestJson(`${server.url}/v1/publish/batch`, { body: { messages: messages.slice(0, 3) } });
     assert.equal(fits.status, 200);
   });
 });
@@ -152,14 +156,14 @@ describe('GET /v1/topics/{topic}/history', () => {
   before(async () => {
     server = await TestServer.start({ HISTORY_SIZE: '10' });
     for (let i = 1; i <= 5; i++) {
-      const res = await requestJson(server.url('/v1/publish'), { body: { topic: 'hist.t', data: { i } } });
+      const res = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'hist.t', data: { i } } });
       epoch = (res.body as { epoch: string }).epoch;
     }
   });
   after(() => server.close());
 
   it('200 {epoch, messages} with every message by default', T, async () => {
-    const res = await requestJson(server.url('/v1/topics/hist.t/history'));
+    const res = await requestJson(`${server.url}/v1/topics/hist.t/history`);
     assert.equal(res.status, 200);
     const body = res.body as HistoryAnswer;
     assert.equal(body.epoch, epoch);
@@ -170,36 +174,36 @@ describe('GET /v1/topics/{topic}/history', () => {
   });
 
   it('since and limit select the page', T, async () => {
-    const res = await requestJson(server.url('/v1/topics/hist.t/history?since=1&limit=2'));
+    const res = await requestJson(`${server.url}/v1/topics/hist.t/history?since=1&limit=2`);
     assert.equal(res.status, 200);
     assert.deepEqual((res.body as HistoryAnswer).messages, [
       { offset: 2, data: { i: 2 } },
       { offset: 3, data: { i: 3 } },
     ]);
-    const tail = await requestJson(server.url('/v1/topics/hist.t/history?since=4'));
+    const tail = await requestJson(`${server.url}/v1/topics/hist.t/history?since=4`);
     assert.deepEqual(
       (tail.body as HistoryAnswer).messages.map((m) => m.offset),
       [5],
     );
-    const none = await requestJson(server.url('/v1/topics/hist.t/history?since=5'));
+    const none = await requestJson(`${server.url}/v1/topics/hist.t/history?since=5`);
     assert.deepEqual((none.body as HistoryAnswer).messages, []);
   });
 
   it('an unknown topic has an empty history', T, async () => {
-    const res = await requestJson(server.url('/v1/topics/hist.none/history'));
+    const res = await requestJson(`${server.url}/v1/topics/hist.none/history`);
     assert.equal(res.status, 200);
     assert.deepEqual((res.body as HistoryAnswer).messages, []);
   });
 
   it('400 bad_request on a bad since or limit', T, async () => {
     for (const query of ['since=-1', 'since=abc', 'since=1.5', 'since=', 'limit=0', 'limit=1001', 'limit=x', 'limit=-5']) {
-      assertError(await requestJson(server.url(`/v1/topics/hist.t/history?${query}`)), 400, 'bad_request');
+      assertError(await requestJson(`${server.url}/v1/topics/hist.t/history?${query}`), 400, 'bad_request');
     }
   });
 
   it('400 bad_topic on a bad topic, also when its percent-encoding is malformed', T, async () => {
     for (const topic of ['a%20b', 'a..b', 'a.*', '%ZZ', '%E0%A4%A']) {
-      assertError(await requestJson(server.url(`/v1/topics/${topic}/history`)), 400, 'bad_topic');
+      assertError(await requestJson(`${server.url}/v1/topics/${topic}/history`), 400, 'bad_topic');
     }
   });
 });
@@ -214,14 +218,14 @@ describe('history off (HISTORY_SIZE=0)', () => {
   it('POST /v1/publish -> 200 with offset null, still delivered', T, async () => {
     const client = await server.client();
     await client.request({ op: 'subscribe', id: 1, topic: 'nohist.t' });
-    const res = await requestJson(server.url('/v1/publish'), { body: { topic: 'nohist.t', data: 'x' } });
+    const res = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'nohist.t', data: 'x' } });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { offset: null, epoch: null });
     assert.deepEqual(await client.next((f) => f.op === 'message'), { op: 'message', topic: 'nohist.t', offset: null, data: 'x' });
   });
 
   it('GET history -> 404 with the error body', T, async () => {
-    assertError(await requestJson(server.url('/v1/topics/nohist.t/history')), 404, 'not_found');
+    assertError(await requestJson(`${server.url}/v1/topics/nohist.t/history`), 404, 'not_found');
   });
 });
 
@@ -233,7 +237,7 @@ describe('API keys (API_KEYS set)', () => {
   after(() => server.close());
 
   const publish = (headers: Record<string, string> = {}) =>
-    requestJson(server.url('/v1/publish'), { body: { topic: 'keys.t', data: 1 }, headers });
+    requestJson(`${server.url}/v1/publish`, { body: { topic: 'keys.t', data: 1 }, headers });
 
   it('401 unauthorized without a key, with an unknown key or a malformed header; nothing stored', T, async () => {
     assertError(await publish(), 401, 'unauthorized');
@@ -245,9 +249,9 @@ describe('API keys (API_KEYS set)', () => {
   });
 
   it('401 on the batch and history endpoints too', T, async () => {
-    const batch = await requestJson(server.url('/v1/publish/batch'), { body: { messages: [{ topic: 'keys.t', data: 1 }] } });
+    const batch = await requestJson(`${server.url}/v1/publish/batch`, { body: { messages: [{ topic: 'keys.t', data: 1 }] } });
     assertError(batch, 401, 'unauthorized');
-    assertError(await requestJson(server.url('/v1/topics/keys.t/history')), 401, 'unauthorized');
+    assertError(await requestJson(`${server.url}/v1/topics/keys.t/history`), 401, 'unauthorized');
   });
 
   it('200 with either configured key (rotation)', T, async () => {
@@ -256,7 +260,7 @@ describe('API keys (API_KEYS set)', () => {
     assert.equal(old.status, 200);
     assert.equal(next.status, 200);
     assert.equal((next.body as PublishAnswer).offset, ((old.body as PublishAnswer).offset ?? 0) + 1);
-    const history = await requestJson(server.url('/v1/topics/keys.t/history'), { headers: { authorization: 'Bearer key-new' } });
+    const history = await requestJson(`${server.url}/v1/topics/keys.t/history`, { headers: { authorization: 'Bearer key-new' } });
     assert.equal(history.status, 200);
   });
 });
@@ -269,13 +273,13 @@ describe('body size (MAX_MESSAGE_BYTES)', () => {
   after(() => server.close());
 
   it('413 too_large on a body over the limit, nothing stored; a body at the limit is accepted', T, async () => {
-    const over = await requestJson(server.url('/v1/publish'), { body: { topic: 'size.t', data: 'x'.repeat(1100) } });
+    const over = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'size.t', data: 'x'.repeat(1100) } });
     assertError(over, 413, 'too_large');
     assert.equal((await server.node.history?.tip('size.t'))?.offset, 0);
     const envelope = JSON.stringify({ topic: 'size.t', data: '' });
     const raw = JSON.stringify({ topic: 'size.t', data: 'x'.repeat(1024 - envelope.length) });
     assert.equal(Buffer.byteLength(raw), 1024);
-    assert.equal((await requestJson(server.url('/v1/publish'), { raw })).status, 200);
+    assert.equal((await requestJson(`${server.url}/v1/publish`, { raw })).status, 200);
   });
 
   it('413 too_large on a batch message whose data is over the limit', T, async () => {
@@ -283,13 +287,13 @@ describe('body size (MAX_MESSAGE_BYTES)', () => {
       { topic: 'size.b', data: 'ok' },
       { topic: 'size.b', data: 'x'.repeat(1100) },
     ];
-    assertError(await requestJson(server.url('/v1/publish/batch'), { body: { messages } }), 413, 'too_large');
+    assertError(await requestJson(`${server.url}/v1/publish/batch`, { body: { messages } }), 413, 'too_large');
     assert.equal((await server.node.history?.tip('size.b'))?.offset, 0);
   });
 
   it('413 too_large on a batch body over MAX_BATCH_BYTES', T, async () => {
     const messages = Array.from({ length: 8 }, () => ({ topic: 'size.b', data: 'x'.repeat(600) }));
-    assertError(await requestJson(server.url('/v1/publish/batch'), { body: { messages } }), 413, 'too_large');
+    assertError(await requestJson(`${server.url}/v1/publish/batch`, { body: { messages } }), 413, 'too_large');
   });
 });
 
@@ -302,7 +306,7 @@ describe('rate limit (API_RATE_LIMIT)', () => {
 
   it('429 rate_limited past the burst, per key; nothing stored for a refused publish', T, async () => {
     const publish = (key: string) =>
-      requestJson(server.url('/v1/publish'), { body: { topic: 'rate.t', data: key }, headers: { authorization: `Bearer ${key}` } });
+      requestJson(`${server.url}/v1/publish`, { body: { topic: 'rate.t', data: key }, headers: { authorization: `Bearer ${key}` } });
     for (let i = 0; i < 4; i++) assert.equal((await publish('key-a')).status, 200);
     assertError(await publish('key-a'), 429, 'rate_limited');
     assert.equal((await server.node.history?.tip('rate.t'))?.offset, 4);
@@ -310,7 +314,7 @@ describe('rate limit (API_RATE_LIMIT)', () => {
     assert.equal((await publish('key-b')).status, 200);
     assert.equal((await publish('key-b')).status, 200);
     // key-b has about 1 of its 4 tokens left (burst = max(2 × rate, MAX_BATCH_MESSAGES)).
-    const batch = await requestJson(server.url('/v1/publish/batch'), {
+    const batch = await requestJson(`${server.url}/v1/publish/batch`, {
       body: { messages: Array.from({ length: 3 }, (_, i) => ({ topic: 'rate.t', data: i })) },
       headers: { authorization: 'Bearer key-b' },
     });
@@ -327,17 +331,17 @@ describe('bus down', () => {
   after(() => server.close());
 
   it('503 unavailable, and nothing stored in history', T, async () => {
-    const ok = await requestJson(server.url('/v1/publish'), { body: { topic: 'down.t', data: 'before' } });
+    const ok = await requestJson(`${server.url}/v1/publish`, { body: { topic: 'down.t', data: 'before' } });
     assert.equal(ok.status, 200);
     await server.node.bus.close();
-    assertError(await requestJson(server.url('/v1/publish'), { body: { topic: 'down.t', data: 'lost' } }), 503, 'unavailable');
-    const batch = await requestJson(server.url('/v1/publish/batch'), { body: { messages: [{ topic: 'down.t', data: 'lost' }] } });
+    assertError(await requestJson(`${server.url}/v1/publish`, { body: { topic: 'down.t', data: 'lost' } }), 503, 'unavailable');
+    const batch = await requestJson(`${server.url}/v1/publish/batch`, { body: { messages: [{ topic: 'down.t', data: 'lost' }] } });
     assert.equal(batch.status, 503);
     assert.deepEqual(batch.body, {
       error: { code: 'unavailable', message: (batch.body as { error: { message: string } }).error.message },
       results: [],
     });
-    const page = await requestJson(server.url('/v1/topics/down.t/history'));
+    const page = await requestJson(`${server.url}/v1/topics/down.t/history`);
     assert.deepEqual(
       (page.body as HistoryAnswer).messages.map((m) => m.data),
       ['before'],
