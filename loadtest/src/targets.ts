@@ -74,19 +74,25 @@ function endpoint(proc: ServiceProcess): Endpoint {
   return { host: HOST, port: proc.port, pid: proc.pid ?? 0 };
 }
 
-/** The bare `ws` broadcast server (loadtest/src/ceiling-server.ts) as its own process. */
-export async function startCeiling(options: TargetOptions = {}): Promise<Target> {
-  const proc = await startProcess('ceiling', 'loadtest/src/ceiling-server.ts', { HOST, ...preloadEnv(options) });
+/** A target that is one process serving both WebSocket clients and publishes. */
+function singleProcessTarget(name: string, proc: Awaited<ReturnType<typeof startProcess>>, options: TargetOptions): Target {
   return {
-    name: 'ceiling (bare ws)',
+    name,
     edges: [endpoint(proc)],
     publishUrl: proc.url,
     helperPids: [],
     brokerPid: null,
+    // With profiling, a graceful stop lets the process write its CPU profile.
     stop: async () => {
       await (options.profileDir === undefined ? proc.kill() : proc.stop());
     },
   };
+}
+
+/** The bare `ws` broadcast server (loadtest/src/ceiling-server.ts) as its own process. */
+export async function startCeiling(options: TargetOptions = {}): Promise<Target> {
+  const proc = await startProcess('ceiling', 'loadtest/src/ceiling-server.ts', { HOST, ...preloadEnv(options) });
+  return singleProcessTarget('ceiling (bare ws)', proc, options);
 }
 
 /** Switchboard: the all-in-one process (memory bus), or `edges` edge processes + api over a broker. */
@@ -98,16 +104,7 @@ export async function startSwitchboard(bus: BusKind, edges: number, options: Tar
       NODE_ID: 'bench-aio',
       ...preloadEnv(options),
     });
-    return {
-      name: 'switchboard (all-in-one, memory bus)',
-      edges: [endpoint(proc)],
-      publishUrl: proc.url,
-      helperPids: [],
-      brokerPid: null,
-      stop: async () => {
-        await (options.profileDir === undefined ? proc.kill() : proc.stop());
-      },
-    };
+    return singleProcessTarget('switchboard (all-in-one, memory bus)', proc, options);
   }
   const broker: BrokerHandle = bus === 'nats' ? await startNats({ jetstream: true }) : await startRedis();
   try {
