@@ -274,7 +274,7 @@ export function runBusConformance(name: string, makeFixture: () => Promise<BusFi
         await until(() => bus.state === 'up', 'state up again');
         // down, up (a cluster whose nodes come back one by one may flap: down, up, down, up).
         assert.ok(states.length >= 2 && states.length % 2 === 0, `states: ${states.join(',')}`);
-        states.forEach((state, i) => assert.equal(state, i % 2 === 0 ? 'down' : 'up', `states: ${states.join(',')}`));
+        for (const [i, state] of states.entries()) assert.equal(state, i % 2 === 0 ? 'down' : 'up', `states: ${states.join(',')}`);
         // `up` again means the existing subscription receives again (retried a few times only
         // because a cluster may still be moving slots between its restarted nodes).
         for (let attempt = 0; rec.received.length === 0 && attempt < 50; attempt++) {
