@@ -8,7 +8,7 @@ import { Cluster, Redis } from 'ioredis';
 import { openHistory } from '../../open-history.js';
 import { RedisBus } from '../redis-bus.js';
 import { parseRedisUrl } from '../redis-client.js';
-import { REDIS_EMPTY_EPOCH, RedisHistory } from '../redis-history.js';
+import { RedisHistory } from '../redis-history.js';
 import { redisHistoryKeys } from '../redis-keys.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,10 +92,14 @@ for (const mode of ['redis', 'redis-cluster'] as const) {
       assert.deepEqual(got, [encodeMessageFrame(topic, 1, '"hi"')]);
     });
 
-    it('reports an empty topic with the empty epoch marker', async () => {
-      assert.deepEqual(await store.tip(fresh()), { offset: 0, epoch: REDIS_EMPTY_EPOCH });
-      const page = await store.since(fresh(), 0, 10);
-      assert.deepEqual(page, { offset: 0, epoch: REDIS_EMPTY_EPOCH, messages: [], complete: true });
+    it('gives a never-published topic, when read, the epoch its first message gets', async () => {
+      const topic = fresh();
+      const tip = await store.tip(topic);
+      assert.equal(tip.offset, 0);
+      assert.match(tip.epoch, /^[0-9a-z]{12,}$/);
+      const page = await store.since(topic, 0, 10);
+      assert.deepEqual(page, { offset: 0, epoch: tip.epoch, messages: [], complete: true });
+      assert.deepEqual(await store.append(topic, '1'), { offset: 1, epoch: tip.epoch });
     });
 
     it('stays gap-free under concurrent appends from two store instances', async () => {
@@ -127,10 +131,11 @@ for (const mode of ['redis', 'redis-cluster'] as const) {
         const first = await short.append(topic, '1');
         assert.equal((await short.append(topic, '2')).offset, 2);
         await sleep(1200);
-        assert.deepEqual(await short.tip(topic), { offset: 0, epoch: REDIS_EMPTY_EPOCH });
+        const empty = await short.tip(topic);
+        assert.equal(empty.offset, 0);
+        assert.notEqual(empty.epoch, first.epoch);
         const next = await short.append(topic, '3');
-        assert.equal(next.offset, 1);
-        assert.notEqual(next.epoch, first.epoch);
+        assert.deepEqual(next, { offset: 1, epoch: empty.epoch });
         const page = await short.since(topic, 2, 10, first.epoch);
         assert.equal(page.complete, false);
         assert.deepEqual(page.messages, [{ offset: 1, data: '3' }]);
