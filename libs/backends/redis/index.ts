@@ -1,3 +1,4 @@
+export * from './redis-backend.js';
 export * from './redis-bus.js';
 export * from './redis-client.js';
 export * from './redis-history.js';

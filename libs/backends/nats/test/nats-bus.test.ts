@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { type Bus, type BusState, BusUnavailableError } from '@switchboard/bus';
 import { runBusConformance } from '@switchboard/bus/conformance';
 import { type BrokerHandle, startNats } from '@switchboard/testkit';
-import { connectBus } from '../../connect.js';
 import { NatsBus } from '../nats-bus.js';
 
 runBusConformance('nats', async () => {
@@ -51,14 +50,6 @@ describe('NatsBus', () => {
   });
   after(async () => {
     await broker?.stop();
-  });
-
-  it('is opened by connectBus for nats:// (several servers allowed)', async () => {
-    const bus = await connectBus(`${broker.url},${broker.url.replace('nats://', '')}`);
-    assert.equal(bus.kind, 'nats');
-    assert.equal(bus.state, 'up');
-    await bus.close();
-    assert.equal(bus.state, 'closed');
   });
 
   it('isolates buses with different prefixes on one server', async () => {

@@ -5,7 +5,6 @@ import { BusUnavailableError, UnsupportedPatternError } from '@switchboard/bus';
 import { runBusConformance } from '@switchboard/bus/conformance';
 import { type BrokerHandle, startRedis, startRedisCluster } from '@switchboard/testkit';
 import { Cluster } from 'ioredis';
-import { connectBus } from '../../connect.js';
 import { RedisBus } from '../redis-bus.js';
 import { parseRedisUrl } from '../redis-client.js';
 import { redisChannel, redisPatternGlob, redisTopicOfChannel } from '../redis-keys.js';
@@ -114,12 +113,6 @@ describe('RedisBus (plain)', () => {
     } finally {
       await bus.close();
     }
-  });
-
-  it('is what connectBus opens for redis://', async () => {
-    const bus = await connectBus(broker.url);
-    assert.equal(bus.kind, 'redis');
-    await bus.close();
   });
 
   it('rejects connect when nothing listens', async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HistoryUnavailableError, Publisher } from '@switchboard/history';
+import { HistoryUnavailableError, Publisher, publishesOnAppend } from '@switchboard/history';
 import { runHistoryConformance } from '@switchboard/history/conformance';
 import { encodeMessageFrame } from '@switchboard/protocol';
 import { type BrokerHandle, startRedis, startRedisCluster } from '@switchboard/testkit';
 import { Cluster, Redis } from 'ioredis';
-import { openHistory } from '../../open-history.js';
+import { openBackend } from '../../open-backend.js';
 import { RedisBus } from '../redis-bus.js';
 import { parseRedisUrl } from '../redis-client.js';
 import { RedisHistory } from '../redis-history.js';
@@ -212,14 +212,17 @@ describe('RedisHistory across a Redis kill -9', () => {
   });
 });
 
-describe('openHistory', () => {
-  it('opens Redis Streams for redis:// with the bus prefix', async () => {
+describe('openBackend', () => {
+  it('opens pub/sub and Streams for redis:// with one prefix, the history publishing on the bus channels', async () => {
     const broker = await brokers.redis();
-    const store = await openHistory(broker.url, { HISTORY_SIZE: 10, HISTORY_TTL_MS: 1000, BUS_PREFIX: 'other' });
+    const backend = await openBackend(broker.url, { prefix: 'other', history: { size: 10, ttlMs: 1000 } });
+    const store = backend.history;
     assert.ok(store !== null);
     try {
+      assert.equal(backend.bus.kind, 'redis');
       assert.equal(store.kind, 'redis');
-      const bus = await RedisBus.connect(broker.url, { prefix: 'other' });
+      assert.ok(publishesOnAppend(store));
+      const bus = backend.bus;
       const got: string[] = [];
       const topic = `${fresh()}.prefix`;
       await bus.subscribe(topic, (_t, p) => got.push(Buffer.from(p).toString()));
@@ -227,9 +230,8 @@ describe('openHistory', () => {
       const deadline = Date.now() + 5000;
       while (got.length === 0 && Date.now() < deadline) await sleep(5);
       assert.deepEqual(got, [encodeMessageFrame(topic, 1, '1')]);
-      await bus.close();
     } finally {
-      await store.close();
+      await backend.close();
     }
   });
 });
