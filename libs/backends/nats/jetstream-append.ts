@@ -38,6 +38,8 @@ interface Pending {
 
 interface Sent {
   pending: Pending;
+  /** Sent while nothing was in flight: it alone competes with other writers. */
+  anchor: boolean;
   id: string;
   predictedSeq: number;
   offset: number;
@@ -69,7 +71,9 @@ const MAX_CACHED_TIPS = 100_000;
  *   message can land on the predicted sequence and let a later message through with a gap.
  * - Any failure breaks the chain for everything sent after it. The store then waits until
  *   all in-flight publishes settled, forgets unconfirmed tips, and sends the failed messages
- *   again in their original order (resequenced: new offsets, the first as an anchor).
+ *   again in their original order (resequenced: new offsets), the first alone as an anchor;
+ *   the pipeline opens again once an anchor is stored. Only an anchor's lost race counts
+ *   towards the retry bound (a follower fails because of the chain, not the race).
  *
  * One process alone on a topic therefore sends continuously (throughput bound by the server,
  * not by the round trip); processes competing for one topic fall back towards one round
@@ -86,6 +90,12 @@ export class JetStreamAppender {
   private lastSeq = 0;
   /** A failure broke the chain: send nothing until every in-flight publish settled. */
   private broken = false;
+  /**
+   * After a broken chain only the anchor goes out, and the pipeline opens again once it is
+   * stored: under contention this store then behaves like one-in-flight (each round trip, one
+   * writer wins), without contention it pipelines.
+   */
+  private probing = false;
   private readonly retry: Pending[] = [];
   private pumping = false;
   private readonly idPrefix = randomBytes(6).toString('base64url');
@@ -117,7 +127,7 @@ export class JetStreamAppender {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.queue.length > 0 && !this.broken && this.inFlight.size < MAX_IN_FLIGHT) {
+      while (this.queue.length > 0 && !this.broken && this.inFlight.size < (this.probing ? 1 : MAX_IN_FLIGHT)) {
         const pending = this.queue[0] as Pending;
         try {
           this.ctx.usable();
@@ -149,12 +159,11 @@ export class JetStreamAppender {
   }
 
   private send(pending: Pending, tip: TopicTip): void {
-    pending.attempts++;
     const previous = this.tail;
     const anchor = previous === null;
     const predictedSeq = (anchor ? this.lastSeq : previous.predictedSeq) + 1;
     const id = `${this.idPrefix}.${(this.nextId++).toString(36)}`;
-    const sent: Sent = { pending, id, predictedSeq, offset: tip.offset + 1, epoch: this.ctx.epoch() };
+    const sent: Sent = { pending, anchor, id, predictedSeq, offset: tip.offset + 1, epoch: this.ctx.epoch() };
     const h = headers();
     h.set(OFFSET, String(sent.offset));
     h.set(PREV, String(tip.seq));
@@ -175,6 +184,7 @@ export class JetStreamAppender {
   private acked(sent: Sent, ack: PubAck): void {
     this.inFlight.delete(sent);
     if (ack.seq > this.lastSeq) this.lastSeq = ack.seq;
+    this.probing = false;
     const tip = this.tips.get(sent.pending.topic);
     if (tip !== undefined && tip.offset === sent.offset)
       this.remember(sent.pending.topic, { seq: ack.seq, offset: sent.offset, confirmed: true });
@@ -185,8 +195,11 @@ export class JetStreamAppender {
   private failed(sent: Sent, err: unknown): void {
     this.inFlight.delete(sent);
     this.broken = true;
+    this.probing = true;
     const code = apiErrorCode(err);
     const lostRace = code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID;
+    // Only an anchor loses a race; a follower fails because the chain before it broke.
+    if (sent.anchor || !lostRace) sent.pending.attempts++;
     if ((lostRace || streamMissing(err)) && sent.pending.attempts < MAX_ATTEMPTS) this.retry.push(sent.pending);
     else if (lostRace)
       sent.pending.reject(new HistoryUnavailableError(`append to ${sent.pending.topic} lost ${MAX_ATTEMPTS} races in a row`));
