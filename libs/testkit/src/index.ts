@@ -11,5 +11,6 @@ export * from './ports.js';
 export * from './process.js';
 export * from './redis.js';
 export * from './self-signed.js';
+export * from './static-pages.js';
 export * from './webhook-receiver.js';
 export * from './ws-test-client.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router, sendText } from '@switchboard/http';
 
@@ -10,13 +10,13 @@ const SDK_BUNDLE = fileURLToPath(import.meta.resolve('@switchboard/sdk/bundle'))
 
 /**
  * The shipped bundle; in a clone where `npm run build` has not run yet, builds it first with the
- * SDK's own build script (so the page never runs anything but the published build).
+ * same script as `npm run build` (scripts/build-package.mjs) (so the page never runs anything but the published build).
  */
 async function sdkBundle(): Promise<string> {
   if (!existsSync(SDK_BUNDLE)) {
-    const script = join(dirname(fileURLToPath(import.meta.resolve('@switchboard/sdk/package.json'))), 'scripts/build.mjs');
-    const { buildBrowserBundle } = (await import(script)) as { buildBrowserBundle: () => Promise<void> };
-    await buildBrowserBundle();
+    const script = new URL('../../../scripts/build-package.mjs', import.meta.url).href;
+    const { buildBrowserBundle } = (await import(script)) as { buildBrowserBundle: (dir: string) => Promise<void> };
+    await buildBrowserBundle(dirname(fileURLToPath(import.meta.resolve('@switchboard/sdk/package.json'))));
   }
   return readFile(SDK_BUNDLE, 'utf8');
 }
