@@ -50,10 +50,20 @@ export async function buildPackage(dir, { globalName } = {}) {
   await Promise.all(builds);
   const cli = createRequire(import.meta.url).resolve('dts-bundle-generator/dist/bin/dts-bundle-generator.js');
   const out = join(dist, 'index.d.ts');
-  const args = [cli, '--silent', '--no-banner', '--disable-symlinks-following', '--project', join(dir, 'tsconfig.build.json'), '-o', out];
+  const args = [
+    cli,
+    '--silent',
+    '--no-check',
+    '--no-banner',
+    '--disable-symlinks-following',
+    '--project',
+    join(dir, 'tsconfig.build.json'),
+    '-o',
+    out,
+  ];
   for (const name of external) args.push('--external-imports', name);
   execFileSync(process.execPath, [...args, '--', join(dir, 'src/index.ts')], { stdio: 'inherit' });
-  // One declaration file serves both conditions: it imports only other packages, which
+  // (--no-check: `npm run build` type-checks with tsc first.) One declaration file serves both conditions: it imports only other packages, which
   // resolve per condition themselves.
   copyFileSync(out, join(dist, 'index.d.cts'));
 }

@@ -1,5 +1,6 @@
 export * from './broker.js';
 export * from './browser-like-websocket.js';
+export * from './bundle-size.js';
 export * from './chromium.js';
 export * from './cluster.js';
 export * from './containers.js';
