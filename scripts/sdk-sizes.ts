@@ -20,14 +20,20 @@ try {
   npm(['pack', '--silent', '--pack-destination', dir, '-w', '@switchboard/sdk', '-w', '@switchboard/react'], ROOT);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'sizes', private: true, type: 'module' }));
   const tarballs = readdirSync(dir).filter((file) => file.endsWith('.tgz'));
-  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((f) => `./${f}`), 'react', ...OTHERS], dir);
-  const version = (name: string) => (JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  npm(
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.map((f) => `./${f}`), 'react', ...OTHERS],
+    dir,
+  );
+  const version = (name: string) =>
+    (JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   const rows: string[] = [];
   const sdk = await bundleSize(dir, ['@switchboard/sdk']);
   rows.push(`| @switchboard/sdk ${version('@switchboard/sdk')} | ${kb(sdk.minified)} | ${kb(sdk.gzipped)} |`);
   const both = await bundleSize(dir, ['@switchboard/sdk', '@switchboard/react'], ['react']);
-  rows.push(`| + @switchboard/react ${version('@switchboard/react')} (adds; React itself excluded) | +${kb(both.minified - sdk.minified)} | +${kb(both.gzipped - sdk.gzipped)} |`);
+  rows.push(
+    `| + @switchboard/react ${version('@switchboard/react')} (adds; React itself excluded) | +${kb(both.minified - sdk.minified)} | +${kb(both.gzipped - sdk.gzipped)} |`,
+  );
   for (const name of OTHERS) {
     const size = await bundleSize(dir, [name]);
     rows.push(`| ${name} ${version(name)} | ${kb(size.minified)} | ${kb(size.gzipped)} |`);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type AllInOne, startAllInOne } from '@switchboard/all-in-one';
 import { MemoryBroker, MemoryBus } from '@switchboard/bus';
 import { MemoryHistory, Publisher } from '@switchboard/history';
 import { launchChromium, type StaticPages, servePages } from '@switchboard/testkit';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
-import { type AllInOne, startAllInOne } from '../../../services/all-in-one/src/start.js';
 
 const env = (port: number) => ({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', HEARTBEAT_MS: '1000' });
 
