@@ -104,7 +104,7 @@ type AppendReply = [number, string];
 type SinceReply = [number, string, Array<number | string>];
 
 interface Scripts {
-  switchboardAppend(...args: Array<string | number>): Promise<AppendReply>;
+  switchboardAppend(...args: Array<string | number | Buffer>): Promise<AppendReply>;
   switchboardSince(...args: Array<string | number>): Promise<SinceReply>;
 }
 
@@ -163,9 +163,11 @@ export class RedisHistory implements HistoryStore {
     return store;
   }
 
-  async append(topic: string, data: string): Promise<StreamTip> {
+  async append(topic: string, data: string, envelope?: Uint8Array): Promise<StreamTip> {
     const keys = redisHistoryKeys(this.prefix, topic);
-    const [head, middle, tail] = frameParts(topic);
+    const [frameHead, middle, tail] = frameParts(topic);
+    // The envelope goes before the frame the script publishes (binary-safe: Lua strings are bytes).
+    const head = envelope === undefined || envelope.length === 0 ? frameHead : Buffer.concat([envelope, Buffer.from(frameHead)]);
     const [offset, epoch] = await this.run(() =>
       this.scripts.switchboardAppend(
         keys.seq,

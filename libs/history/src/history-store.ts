@@ -40,8 +40,12 @@ export interface HistoryStore {
    * storing it (Redis: one Lua script). The Publisher then does not publish again.
    */
   readonly publishes?: boolean;
-  /** Stores one message and returns its offset. Rejects when the store is unreachable. */
-  append(topic: string, data: string): Promise<StreamTip>;
+  /**
+   * Stores one message and returns its offset. Rejects when the store is unreachable. A store
+   * that `publishes` puts `envelope` (trace context, publish time; see libs/protocol
+   * bus-envelope.ts) before the frame it publishes; other stores ignore it.
+   */
+  append(topic: string, data: string, envelope?: Uint8Array): Promise<StreamTip>;
   /**
    * What a subscriber missed after `offset` (of `epoch`, when given). With another epoch than
    * the current one, the page holds the current epoch from its start and `complete` is false.

@@ -1,6 +1,6 @@
 import { connectBus, openHistory } from '@switchboard/backends';
 import { openSettingWarnings } from '@switchboard/config';
-import { Publisher } from '@switchboard/history';
+import { Publisher, PublishTelemetry } from '@switchboard/history';
 import { createRoutedServer, healthRoutes, listen, loadTls } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { apiRoutes } from './api-routes.js';
@@ -16,7 +16,10 @@ runService('api', async () => {
   const history = await openHistory(config.BUS_URL, config);
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
-  const routes = [health, tracedRouter(apiRoutes({ config, publisher: new Publisher(bus, history), history, log }))];
+  const routes = [
+    health,
+    tracedRouter(apiRoutes({ config, publisher: new Publisher(bus, history, new PublishTelemetry(metrics)), history, log })),
+  ];
   const server = createRoutedServer(routes, log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   const port = await listen(server, config.PORT, config.HOST);
   log.info({ port, tls: tls !== null, bus: bus.kind }, 'api listening');

@@ -18,6 +18,7 @@ import type { EdgeStats } from './edge-stats.js';
 import { answerLive, catchUp } from './recovery.js';
 import { type Session, Subscription } from './session.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
+import { traceClientPublish } from './tracing/client-publish-span.js';
 
 export interface ClientRequestDeps {
   config: EdgeConfig;
@@ -100,7 +101,7 @@ export class ClientRequests {
         return;
       }
       case 'publish':
-        void this.publish(session, frame);
+        void traceClientPublish(frame.topic, () => this.publish(session, frame));
         return;
       case 'refresh':
         // Auth on: verified and applied (see auth-gate.ts). Auth off: acknowledged, so clients proceed.

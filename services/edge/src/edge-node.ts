@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TokenVerifier } from '@switchboard/auth';
 import type { Bus } from '@switchboard/bus';
-import { type HistoryStore, Publisher } from '@switchboard/history';
+import { type HistoryStore, Publisher, PublishTelemetry } from '@switchboard/history';
 import { type HealthSource, healthRoutes, type Router, sendError, TokenBucket } from '@switchboard/http';
 import { CloseCode, ErrorCode, encodeServerFrame } from '@switchboard/protocol';
 import type { Logger, Registry } from '@switchboard/telemetry';
@@ -71,7 +71,7 @@ export class EdgeNode implements HealthSource {
         this.registry.resyncAll();
       }
     });
-    this.publisher = new Publisher(bus, history);
+    this.publisher = new Publisher(bus, history, new PublishTelemetry(metrics));
     const verifier = TokenVerifier.fromConfig(config);
     if (verifier !== null) log.info({ keys: verifier.kind }, 'client authentication on');
     this.auth = new AuthGate({

@@ -60,14 +60,15 @@ export async function inClientSpan<T>(name: string, attributes: Record<string, s
 
 /**
  * Runs `work` in a SERVER span (`<method> <route>`) that continues the W3C `traceparent` the
- * caller sent. The span ends when `work` settles; `status` gives the HTTP status to record.
+ * caller sent (`parent`; a new trace when undefined). The span ends when `work` settles.
  */
 export async function inServerSpan(
   name: string,
-  parent: Context,
+  parent: Context | undefined,
   attributes: Record<string, string | number>,
   work: (span: Span) => Promise<void>,
 ): Promise<void> {
+  parent ??= ROOT_CONTEXT;
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
   try {
     await context.with(trace.setSpan(parent, span), () => work(span));
