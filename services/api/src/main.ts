@@ -3,6 +3,7 @@ import { openSettingWarnings } from '@switchboard/config';
 import { Publisher, PublishTelemetry } from '@switchboard/history';
 import { createRoutedServer, healthRoutes, listen, loadTls } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
+import { registerApiMetrics } from './api-metrics.js';
 import { apiRoutes } from './api-routes.js';
 import { loadApiConfig } from './config.js';
 import { tracedRouter } from './tracing/traced-router.js';
@@ -15,10 +16,12 @@ runService('api', async () => {
   const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
   const history = await openHistory(config.BUS_URL, config);
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });
+  const stats = { published: 0, rejected: 0 };
+  registerApiMetrics(metrics, stats, bus);
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
   const routes = [
     health,
-    tracedRouter(apiRoutes({ config, publisher: new Publisher(bus, history, new PublishTelemetry(metrics)), history, log })),
+    tracedRouter(apiRoutes({ config, publisher: new Publisher(bus, history, new PublishTelemetry(metrics)), history, log }, stats)),
   ];
   const server = createRoutedServer(routes, log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   const port = await listen(server, config.PORT, config.HOST);
