@@ -23,14 +23,19 @@ export interface TraceCluster {
 }
 
 /** Env that turns tracing on towards `receiver`, exporting fast. */
-export function tracingEnv(receiver: OtlpReceiver, service: string, protocol: 'http/json' | 'http/protobuf'): Record<string, string> {
+export function tracingEnv(
+  receiver: OtlpReceiver,
+  service: string,
+  protocol: 'http/json' | 'http/protobuf',
+  ratio = '0',
+): Record<string, string> {
   return {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
     OTEL_SERVICE_NAME: service,
     OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-    OTEL_TRACES_SAMPLER_ARG: '0',
+    OTEL_TRACES_SAMPLER_ARG: ratio,
     OTEL_BSP_SCHEDULE_DELAY: '100',
   };
 }
