@@ -4,7 +4,7 @@ import { HistoryUnavailableError } from '@switchboard/history';
 import { runHistoryConformance } from '@switchboard/history/conformance';
 import { type BrokerHandle, startNats } from '@switchboard/testkit';
 import { connect } from 'nats';
-import { openHistory } from '../../open-history.js';
+import { openBackend } from '../../open-backend.js';
 import { epochOf, JetStreamHistory } from '../jetstream-history.js';
 
 let stores = 0;
@@ -30,10 +30,12 @@ describe('JetStreamHistory', () => {
     await broker?.stop();
   });
 
-  it('is opened by openHistory for nats:// with stream SB_HISTORY over sb.h.>', async () => {
-    const store = await openHistory(broker.url, { HISTORY_SIZE: 10, HISTORY_TTL_MS: 60_000 });
+  it('is opened by openBackend for nats:// (several servers allowed) with stream SB_HISTORY over sb.h.>', async () => {
+    const backend = await openBackend(`${broker.url},${broker.url.replace('nats://', '')}`, { history: { size: 10, ttlMs: 60_000 } });
+    const store = backend.history;
     assert.ok(store instanceof JetStreamHistory);
     try {
+      assert.equal(backend.bus.kind, 'nats');
       assert.equal(store.kind, 'jetstream');
       assert.equal(store.streamName, 'SB_HISTORY');
       const { offset } = await store.append('open.t', '"x"');
@@ -52,8 +54,9 @@ describe('JetStreamHistory', () => {
         await nc.close();
       }
     } finally {
-      await store.close();
+      await backend.close();
     }
+    assert.equal(backend.bus.state, 'closed');
   });
 
   it('pages through long gaps (consumer path) bounded by limit', async () => {
