@@ -109,8 +109,39 @@ describe('JetStreamHistory', () => {
       const byOffset = new Map(page.messages.map((m) => [m.offset, m.data]));
       for (const [i, tip] of tips.entries()) assert.equal(byOffset.get(tip.offset), JSON.stringify(i));
       assert.deepEqual(await two.tip('race'), { offset: 120, epoch: one.epoch });
+      // Pipelined appends keep each store's call order.
+      for (const parity of [0, 1]) {
+        const own = tips.filter((_, i) => i % 2 === parity).map((t) => t.offset);
+        assert.deepEqual(
+          own,
+          [...own].sort((x, y) => x - y),
+        );
+      }
     } finally {
       await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('pipelines one store’s appends to several topics, in call order and gap-free per topic', async () => {
+    const store = await JetStreamHistory.connect(broker.url, { size: 1000, ttlMs: 60_000 }, { prefix: freshPrefix() });
+    try {
+      const topics = ['p.a', 'p.b', 'p.c'];
+      const tips = await Promise.all(Array.from({ length: 600 }, (_, i) => store.append(topics[i % 3] as string, String(i))));
+      for (const [t, topic] of topics.entries()) {
+        const own = tips.filter((_, i) => i % 3 === t).map((tip) => tip.offset);
+        assert.deepEqual(
+          own,
+          Array.from({ length: 200 }, (_, i) => i + 1),
+        );
+        const page = await store.since(topic, 0, 1000);
+        assert.deepEqual(
+          page.messages.map((m) => Number(m.data) % 3),
+          Array.from({ length: 200 }, () => t),
+        );
+        assert.equal(page.complete, true);
+      }
+    } finally {
+      await store.close();
     }
   });
 
