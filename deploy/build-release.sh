@@ -18,8 +18,11 @@ if [ -n "$(ls -A "$dir")" ]; then
   exit 2
 fi
 
-npm_flags=(--no-audit --no-fund --prefer-offline)
-[ -d node_modules ] || npm ci "${npm_flags[@]}"
-npm run build
+# npm install (it follows package-lock.json): `npm ci` refuses a registry that lacks one of the
+# lockfile's optional platform packages (see .ci/run).
+[ -d node_modules ] || npm install --no-audit --no-fund --prefer-offline
+# The JavaScript only (SDK bundle, the compiled command): `npm run build` is that plus the
+# type check, which CI runs on the same commit.
+npm run compile
 node deploy/assemble-release.mjs "$dir"
 echo "release: $dir ($(du -sh "$dir" | cut -f1)); start with $dir/bin/switchboard edge|api|presence|all-in-one" >&2
