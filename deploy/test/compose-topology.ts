@@ -58,8 +58,9 @@ type Listening = { name: string; proc: ReturnType<typeof spawnTracked>; address:
 
 async function waitListening(all: Listening[]): Promise<void> {
   for (const l of all) {
-    await waitForPort(l.port, 60_000, l.address).catch((err: Error) => {
-      throw new Error(`${l.name} did not listen on ${l.address}:${l.port}: ${l.proc.output()}`, { cause: err });
+    const exited = new Promise<never>((_resolve, reject) => l.proc.once('exit', (code) => reject(new Error(`exited with ${code}`))));
+    await Promise.race([waitForPort(l.port, 60_000, l.address), exited]).catch((err: Error) => {
+      throw new Error(`${l.name} did not listen on ${l.address}:${l.port} (${err.message}): ${l.proc.output()}`, { cause: err });
     });
   }
 }
@@ -121,7 +122,10 @@ export async function startComposeTopology(composeFile: string, haproxyCfg: stri
     const haproxy = byName.get('haproxy');
     if (haproxy === undefined) throw new Error('docker-compose.yml: no haproxy service');
     const front = await portOn(haproxy.address, 8080);
-    const cfg = rewrite(readFileSync(haproxyCfg, 'utf8')).replace(/bind \*:8080/, `bind ${haproxy.address}:${front}`);
+    // The only other change: a maxconn that fits this machine's file-descriptor limit.
+    const cfg = rewrite(readFileSync(haproxyCfg, 'utf8'))
+      .replace(/bind \*:8080/, `bind ${haproxy.address}:${front}`)
+      .replace(/^(\s*)maxconn \d+/m, '$1maxconn 4000');
     writeFileSync(join(dir, 'haproxy.cfg'), cfg);
     listening.push({
       name: 'haproxy',
