@@ -117,8 +117,15 @@ describe('release (deploy/build-release.sh) from a fresh clone, source deleted',
       assert.deepEqual(message.data, { via: 'haproxy' });
       assert.equal(message.offset, (published.body as { offset: number }).offset);
       client.close();
-      const presence = await requestJson(`${topology.url}/v1/presence`);
-      assert.equal(presence.status, 200);
+      // The presence backend joins HAProxy's rotation after its own checks pass.
+      let presence = await requestJson(`${topology.url}/v1/presence`);
+      for (
+        const deadline = Date.now() + 20_000;
+        presence.status !== 200 && Date.now() < deadline;
+        await new Promise((r) => setTimeout(r, 250))
+      )
+        presence = await requestJson(`${topology.url}/v1/presence`);
+      assert.equal(presence.status, 200, JSON.stringify(presence.body));
     } finally {
       await topology.stop();
     }
