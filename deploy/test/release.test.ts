@@ -101,7 +101,13 @@ describe('release (deploy/build-release.sh) from a fresh clone, source deleted',
     const topology = await startComposeTopology(join(ROOT, 'docker-compose.yml'), join(ROOT, 'deploy/haproxy.cfg'), bin);
     try {
       for (const edge of ['edge-1', 'edge-2', 'edge-3', 'api', 'presence']) assert.ok(topology.processes.has(edge), edge);
-      // HAProxy sends clients to an edge once its /readyz checks pass (rise 2).
+      // HAProxy admits each backend once its /readyz checks pass (rise 2): wait for api and presence.
+      for (const path of ['/v1/topics/compose.demo/history', '/v1/presence']) {
+        let status = 0;
+        for (const deadline = Date.now() + 30_000; status !== 200 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250)))
+          status = (await requestJson(`${topology.url}${path}`)).status;
+        assert.equal(status, 200, `HAProxy routes ${path}`);
+      }
       let client: WsTestClient | undefined;
       for (const deadline = Date.now() + 30_000; client === undefined; await new Promise((r) => setTimeout(r, 250))) {
         client = await WsTestClient.connect(topology.wsUrl).catch((err: Error) => {
@@ -117,15 +123,12 @@ describe('release (deploy/build-release.sh) from a fresh clone, source deleted',
       assert.deepEqual(message.data, { via: 'haproxy' });
       assert.equal(message.offset, (published.body as { offset: number }).offset);
       client.close();
-      // The presence backend joins HAProxy's rotation after its own checks pass.
-      let presence = await requestJson(`${topology.url}/v1/presence`);
-      for (
-        const deadline = Date.now() + 20_000;
-        presence.status !== 200 && Date.now() < deadline;
-        await new Promise((r) => setTimeout(r, 250))
-      )
-        presence = await requestJson(`${topology.url}/v1/presence`);
-      assert.equal(presence.status, 200, JSON.stringify(presence.body));
+      // The presence service hears every edge's reports over the compose file's NATS.
+      const nodes = async () => ((await requestJson(`${topology.url}/v1/presence`)).body as { nodes?: Array<{ id: string }> }).nodes ?? [];
+      let ids: string[] = [];
+      for (const deadline = Date.now() + 20_000; ids.length < 3 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 250)))
+        ids = (await nodes()).map((n) => n.id).sort();
+      assert.deepEqual(ids, ['edge-1', 'edge-2', 'edge-3']);
     } finally {
       await topology.stop();
     }
