@@ -49,6 +49,9 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  // A workspace package may point this private condition at its TypeScript source (libs/sdk
+  // does, once it ships dist/ files): inline the source, as tsx and the tests see it.
+  conditions: ['@switchboard/source'],
   // Every output file sits in OUT_DIR, three levels below the root.
   banner: { js: "const __switchboardRoot = new URL('../../../', import.meta.url);" },
   plugins: [npmExternal, sourceUrl],
