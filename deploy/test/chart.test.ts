@@ -24,6 +24,8 @@ export const EVERY_TOGGLE = {
   ingress: { tlsSecretName: 'sb-tls', annotations: { 'example.com/extra': 'yes' } },
   auth: { jwtSecretName: 'sb-auth' },
   apiKeys: { secretName: 'sb-keys' },
+  // The PrometheusRule template (templates/prometheus-rule.yaml), where the chart has it.
+  monitoring: { prometheusRule: { enabled: true } },
 };
 
 /** The models package that holds an apiVersion's schemas. */
@@ -134,6 +136,10 @@ describe('helm/switchboard values.schema.json', () => {
     );
     assert.throws(() => renderChart(CHART, 'sb', { gateway: { enabled: 'yes' } }), /values\/gateway\/enabled must be boolean/);
     assert.throws(() => renderChart(CHART, 'sb', { bus: { url: 'http://nats:4222' } }), /values\/bus\/url must match pattern/);
+    assert.throws(
+      () => renderChart(CHART, 'sb', { edge: { autoscaling: { enabled: true, maxReplicas: '12' } } }),
+      /maxReplicas must be integer/,
+    );
   });
 
   it('accepts the defaults and every toggle on', () => {
