@@ -15,7 +15,7 @@ type Obj = Record<string, any>;
 
 /** Every toggle of values.yaml on (and the optional maps filled). */
 export const EVERY_TOGGLE = {
-  edge: { autoscaling: { enabled: true } },
+  edge: { autoscaling: { enabled: true, connectionsPerPod: 50_000 } },
   api: { autoscaling: { enabled: true } },
   podDisruptionBudget: { enabled: true },
   gateway: { enabled: true },
@@ -95,6 +95,22 @@ describe('helm/switchboard against the Kubernetes and Gateway API schemas', () =
     const edgeRule = route.spec.rules.find((r: Obj) => r.backendRefs[0].name === 'sb-edge');
     assert.deepEqual(edgeRule.sessionPersistence, { sessionName: 'sb_node', type: 'Cookie', cookieConfig: { lifetimeType: 'Session' } });
     assert.equal(edgeRule.timeouts.request, '0s');
+  });
+
+  it('scales edges on CPU, and on connections per pod when asked', () => {
+    const hpa = (values: Obj) =>
+      renderChart(CHART, 'sb', values).objects.find(
+        (o) => o.kind === 'HorizontalPodAutoscaler' && (o.metadata as Obj).name === 'sb-edge',
+      ) as Obj;
+    assert.deepEqual(
+      hpa({ edge: { autoscaling: { enabled: true } } }).spec.metrics.map((m: Obj) => m.type),
+      ['Resource'],
+    );
+    const both = hpa(EVERY_TOGGLE).spec.metrics;
+    assert.deepEqual(both[1].pods, {
+      metric: { name: 'switchboard_edge_connections' },
+      target: { type: 'AverageValue', averageValue: '50000' },
+    });
   });
 
   it('autoscaled Deployments leave replicas to the HPA', () => {
