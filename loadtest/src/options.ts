@@ -23,6 +23,11 @@ export interface BenchOptions {
   profileDir: string | null;
   repeat: number;
   progress: boolean;
+  /**
+   * burst: sampling ratios of extra Switchboard targets run with tracing on (OTLP to a local
+   * receiver), measured in the same run as tracing off and the ceiling. Empty: none.
+   */
+  tracing: number[];
 }
 
 export const USAGE = `usage: npm run bench -- --scenario burst|rate|idle|connect|cross-node|hot-topic|ws-burst|all [options]
@@ -40,6 +45,8 @@ export const USAGE = `usage: npm run bench -- --scenario burst|rate|idle|connect
   --payload BYTES           filler bytes in each message's data (default 64)
   --profile DIR             write --cpu-prof profiles of the servers to DIR
   --repeat N                run each scenario N times (default 1)
+  --tracing R[,R…]          burst: also run Switchboard with tracing on at these sampling
+                            ratios (e.g. 0.01,1), OTLP to a receiver in the bench process
   --no-progress             no progress bar on stderr`;
 
 function int(value: string | undefined, name: string): number | null {
@@ -67,6 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile: { type: 'string' },
       repeat: { type: 'string' },
       'no-progress': { type: 'boolean' },
+      tracing: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -94,5 +102,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileDir: values.profile ?? null,
     repeat: Math.max(1, int(values.repeat, 'repeat') ?? 1),
     progress: !values['no-progress'],
+    tracing: (values.tracing ?? '')
+      .split(',')
+      .filter((r) => r !== '')
+      .map((r) => {
+        const ratio = Number(r);
+        if (!(ratio >= 0 && ratio <= 1)) throw new Error(`--tracing takes ratios from 0 to 1, not "${r}"`);
+        return ratio;
+      }),
   };
 }

@@ -32,7 +32,7 @@ export interface RedisHistoryOptions extends RedisClientTuning {
 }
 
 interface Scripts {
-  switchboardAppend(...args: Array<string | number>): Promise<AppendReply>;
+  switchboardAppend(...args: Array<string | number | Buffer>): Promise<AppendReply>;
   switchboardRead(...args: Array<string | number>): Promise<ReadReply>;
 }
 
@@ -94,9 +94,21 @@ export class RedisHistory implements PublishingHistoryStore {
     return store;
   }
 
-  async append(topic: string, data: string): Promise<StreamTip> {
+  async append(topic: string, data: string, envelope?: Uint8Array): Promise<StreamTip> {
     const keys = redisHistoryKeys(this.prefix, topic);
-    const args = appendArguments(keys, redisChannel(this.prefix, topic), topic, data, newEpoch(), this.appendSettings);
+    const args: Array<string | number | Buffer> = appendArguments(
+      keys,
+      redisChannel(this.prefix, topic),
+      topic,
+      data,
+      newEpoch(),
+      this.appendSettings,
+    );
+    // The bus envelope goes before the frame head (ARGV[8], third from last): Lua strings are bytes.
+    if (envelope !== undefined && envelope.length > 0) {
+      const at = args.length - 3;
+      args[at] = Buffer.concat([envelope, Buffer.from(String(args[at]))]);
+    }
     const [offset, epoch] = await this.run(() => this.scripts.switchboardAppend(...args));
     return { offset, epoch };
   }

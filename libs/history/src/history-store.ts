@@ -62,6 +62,11 @@ export interface HistoryStore {
  */
 export interface PublishingHistoryStore extends HistoryStore {
   readonly publishes: true;
+  /**
+   * As HistoryStore.append; `envelope` (trace context, publish time: libs/protocol
+   * bus-envelope.ts) goes before the frame it publishes, when given and not empty.
+   */
+  append(topic: string, data: string, envelope?: Uint8Array): Promise<StreamTip>;
 }
 
 /** True when `store` publishes its appends itself (see PublishingHistoryStore). */

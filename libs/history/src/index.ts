@@ -1,2 +1,3 @@
 export * from './history-store.js';
+export * from './publish-telemetry.js';
 export * from './publisher.js';

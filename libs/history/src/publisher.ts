@@ -1,6 +1,7 @@
 import { type Bus, BusUnavailableError } from '@switchboard/bus';
-import { encodeMessageFrame } from '@switchboard/protocol';
+import { encodeBusMessage, encodeMessageFrame } from '@switchboard/protocol';
 import { type HistoryStore, publishesOnAppend } from './history-store.js';
+import { PublishTelemetry } from './publish-telemetry.js';
 
 export interface PublishResult {
   /** Offset given by the history store; null when history is off. */
@@ -22,6 +23,9 @@ export interface PublishResult {
  * there: once a message is stored it is accepted, even if the bus publish that follows fails
  * (edges fill the gap from history on the topic's next message or when their bus comes back,
  * and clients recover it with `since`). While the bus is known to be down nothing is stored.
+ *
+ * Each message gets a PRODUCER span while tracing is on; the bus message carries the span's
+ * context in its envelope only when sampled (see libs/protocol bus-envelope.ts).
  */
 export class Publisher {
   /** The tail of each topic's chain of in-flight publishes (removed when it settles). */
@@ -32,29 +36,47 @@ export class Publisher {
   constructor(
     private readonly bus: Bus,
     private readonly history: HistoryStore | null,
+    private readonly telemetry: PublishTelemetry = new PublishTelemetry(null, Number.POSITIVE_INFINITY),
   ) {}
 
   async publish(topic: string, dataJson: string): Promise<PublishResult> {
     if (this.bus.state !== 'up') throw new BusUnavailableError(`bus is ${this.bus.state}`);
-    const history = this.history;
+    const producer = this.telemetry.startProducer(this.bus.kind, topic, dataJson.length);
+    if (producer === null) return this.store(topic, dataJson, this.telemetry.envelope(null));
+    try {
+      const result = await this.store(topic, dataJson, this.telemetry.envelope(producer));
+      if (result.offset !== null) producer.span.setAttribute('switchboard.offset', result.offset);
+      producer.end();
+      return result;
+    } catch (err) {
+      producer.end(err);
+      throw err;
+    }
+  }
+
+  private async store(topic: string, dataJson: string, envelope: Buffer): Promise<PublishResult> {
+    const { history, telemetry } = this;
     if (history === null) {
-      await this.bus.publish(topic, Buffer.from(encodeMessageFrame(topic, null, dataJson)));
+      const payload = encodeBusMessage(encodeMessageFrame(topic, null, dataJson), envelope);
+      await telemetry.timePublish(() => this.bus.publish(topic, payload));
       return { offset: null, epoch: null };
     }
-    if (publishesOnAppend(history)) return history.append(topic, dataJson);
+    if (publishesOnAppend(history)) return telemetry.timeAppend(history.kind, topic, () => history.append(topic, dataJson, envelope));
     // The append starts at once: the store numbers one topic's appends in call order and may
     // have many in flight (JetStream batches them). Only the hand-over to the bus is chained,
     // so frames leave in offset order without waiting for each other's broker confirmation.
-    const stored = history.append(topic, dataJson);
+    const stored = telemetry.timeAppend(history.kind, topic, () => history.append(topic, dataJson));
     const previous = this.tails.get(topic);
     const handed = (async () => {
       const tip = await stored;
       if (previous !== undefined) await previous.catch(() => undefined);
-      const frame = Buffer.from(encodeMessageFrame(topic, tip.offset, dataJson));
-      const sent = this.bus.publish(topic, frame).then(
-        () => true,
-        () => false,
-      );
+      const frame = encodeBusMessage(encodeMessageFrame(topic, tip.offset, dataJson), envelope);
+      const sent = telemetry
+        .timePublish(() => this.bus.publish(topic, frame))
+        .then(
+          () => true,
+          () => false,
+        );
       return { tip, sent };
     })();
     this.tails.set(topic, handed);

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { apiEnv, apiRoutes } from '@switchboard/api';
+import { apiEnv, apiRoutes, tracedRouter } from '@switchboard/api';
 import { historyLimits, openBackend } from '@switchboard/backends';
 import type { Bus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
@@ -63,7 +63,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const reporter = startPresenceReporter(edgePresenceSource(edge), bus, config, log);
   const routers = [
     edge.routes(),
-    apiRoutes({ config, publisher: edge.publisher, history, log }),
+    tracedRouter(apiRoutes({ config, publisher: edge.publisher, history, log })),
     presence.routes(),
     await dashboardRoutes('/presence/'),
     await demoRoutes(),

@@ -49,5 +49,6 @@ export function registerEdgeMetrics(registry: Registry, stats: EdgeStats, bus: B
     'Upgrades refused by the per-address connection rate (429)',
     () => stats.connectRateLimited,
   );
+  stats.delivery.register(registry, bus.kind);
   stateGaugeFrom(registry, 'switchboard_bus_state', 'State of the message bus (1 = current)', BUS_STATES, () => bus.state);
 }
