@@ -1,4 +1,5 @@
 export * from './broker.js';
+export * from './broker-cluster.js';
 export * from './browser-like-websocket.js';
 export * from './chromium.js';
 export * from './cluster.js';
@@ -7,9 +8,11 @@ export * from './haproxy.js';
 export * from './helm-template.js';
 export * from './http.js';
 export * from './nats.js';
+export * from './nats-cluster.js';
 export * from './ports.js';
 export * from './process.js';
 export * from './redis.js';
+export * from './redis-cluster.js';
 export * from './self-signed.js';
 export * from './webhook-receiver.js';
 export * from './ws-test-client.js';
