@@ -56,6 +56,8 @@ export async function startFleet(wsUrl: string, count: number, topics: number, p
 export function startPublisher(apiUrl: string, topics: string[], perSecond: number) {
   const accepted = new Map<string, number[]>(topics.map((t) => [t, []]));
   const refused: string[] = [];
+  /** Every request: when it was sent, how long its answer took, and the status (0: no answer). */
+  const log: Array<{ topic: string; sentAt: number; ms: number; status: number }> = [];
   let n = 0;
   let inFlight = 0;
   const timer = setInterval(() => {
@@ -63,18 +65,24 @@ export function startPublisher(apiUrl: string, topics: string[], perSecond: numb
       const topic = topics[n % topics.length] as string;
       const body = { topic, data: { n: n++ } };
       inFlight++;
+      const sentAt = Date.now();
       requestJson(`${apiUrl}/v1/publish`, { body })
         .then((res) => {
+          log.push({ topic, sentAt, ms: Date.now() - sentAt, status: res.status });
           if (res.status === 200) accepted.get(topic)?.push((res.body as { offset: number }).offset);
           else refused.push(`${res.status}`);
         })
-        .catch((err: Error) => refused.push(err.message))
+        .catch((err: Error) => {
+          log.push({ topic, sentAt, ms: Date.now() - sentAt, status: 0 });
+          refused.push(err.message);
+        })
         .finally(() => inFlight--);
     }
   }, 10);
   return {
     accepted,
     refused,
+    log,
     get count() {
       return [...accepted.values()].reduce((sum, list) => sum + list.length, 0);
     },
