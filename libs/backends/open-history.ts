@@ -5,6 +5,8 @@ import { MemoryHistory } from './memory/memory-history.js';
 export interface HistorySettings {
   HISTORY_SIZE: number;
   HISTORY_TTL_MS: number;
+  /** Servers holding each message before an ack (NATS stream replicas; Redis: master + WAIT). Default 1. */
+  HISTORY_REPLICAS?: number;
   /** The bus's BUS_PREFIX (default `sb`): Redis history publishes on the bus's channels. */
   BUS_PREFIX?: string;
 }
@@ -24,7 +26,7 @@ export async function openHistory(busUrl: string, settings: HistorySettings): Pr
     case 'nats': {
       // Loaded on demand, so the memory-only all-in-one never loads nats.js.
       const { JetStreamHistory } = await import('./nats/jetstream-history.js');
-      return JetStreamHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX });
+      return JetStreamHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX, replicas: settings.HISTORY_REPLICAS });
     }
     case 'redis':
     case 'rediss':
@@ -32,7 +34,7 @@ export async function openHistory(busUrl: string, settings: HistorySettings): Pr
     case 'redis-clusters': {
       // Loaded on demand, so the memory-only all-in-one never loads ioredis.
       const { RedisHistory } = await import('./redis/redis-history.js');
-      return RedisHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX });
+      return RedisHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX, replicas: settings.HISTORY_REPLICAS });
     }
     default:
       throw new Error(`no history store for BUS_URL scheme "${scheme}"`);

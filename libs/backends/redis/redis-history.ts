@@ -11,6 +11,7 @@ import {
   type RedisCommandClient,
 } from './redis-client.js';
 import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisHistoryKeys } from './redis-keys.js';
+import { ReplicaWait } from './replica-wait.js';
 
 /**
  * The epoch `tip` and `since` report for a topic without a sequence (never published, or
@@ -29,6 +30,13 @@ export interface RedisHistoryOptions extends RedisClientTuning {
   sequenceRetentionMs?: number;
   /** How long `connect` waits for Redis before it rejects. Default 10000. */
   readyTimeoutMs?: number;
+  /**
+   * HISTORY_REPLICAS: servers that hold an append before it is acknowledged, the master plus
+   * `replicas − 1` replicas confirmed with WAIT (see replica-wait.ts). Default 1 (no WAIT).
+   */
+  replicas?: number;
+  /** Longest WAIT for those replicas; then the append is not acknowledged. Default 1000. */
+  replicaWaitMs?: number;
 }
 
 /**
@@ -132,6 +140,8 @@ export class RedisHistory implements HistoryStore {
   private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly publishCommand: 'PUBLISH' | 'SPUBLISH';
+  /** Acknowledges an append only once HISTORY_REPLICAS − 1 replicas hold it (WAIT). */
+  private readonly replicaWait: ReplicaWait;
   private closed = false;
 
   private constructor(
@@ -145,6 +155,7 @@ export class RedisHistory implements HistoryStore {
     this.publishCommand = cluster ? 'SPUBLISH' : 'PUBLISH';
     this.prefix = checkRedisPrefix(options.prefix ?? DEFAULT_REDIS_PREFIX);
     this.retentionMs = Math.max(limits.ttlMs, options.sequenceRetentionMs ?? 86_400_000);
+    this.replicaWait = new ReplicaWait(client, options.replicas ?? 1, options.replicaWaitMs);
     client.defineCommand('switchboardAppend', { numberOfKeys: 3, lua: APPEND });
     client.defineCommand('switchboardSince', { numberOfKeys: 3, lua: SINCE });
     client.on('error', () => undefined); // surfaced as rejected calls
@@ -167,7 +178,7 @@ export class RedisHistory implements HistoryStore {
     const keys = redisHistoryKeys(this.prefix, topic);
     const [head, middle, tail] = frameParts(topic);
     const [offset, epoch] = await this.run(() =>
-      this.scripts.switchboardAppend(
+      this.replicaWait.run<AppendReply>(keys.seq, 'switchboardAppend', [
         keys.seq,
         keys.log,
         keys.epoch,
@@ -181,7 +192,7 @@ export class RedisHistory implements HistoryStore {
         head,
         middle,
         tail,
-      ),
+      ]),
     );
     return { offset, epoch };
   }

@@ -64,6 +64,9 @@ export async function startLocalRedisCluster(options: RedisClusterOptions = {}):
       `nodes-${port}.conf`,
       '--cluster-node-timeout',
       String(options.nodeTimeoutMs ?? 2000),
+      // As in production (docs/operations.md): the shards that live keep serving while one fails over.
+      '--cluster-require-full-coverage',
+      'no',
       '--appendfilename',
       `aof-${port}.aof`,
       '--appenddirname',

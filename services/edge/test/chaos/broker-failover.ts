@@ -36,6 +36,7 @@ export function runBrokerFailover(target: FailoverTarget): void {
       cluster = await startCluster({
         busUrl: broker.url,
         edges: 2,
+        startTimeoutMs: 60_000,
         env: { BUS_PREFIX: `f${process.pid}`, HISTORY_SIZE: '5000', ...target.env },
       });
     });
@@ -54,6 +55,7 @@ export function runBrokerFailover(target: FailoverTarget): void {
       t.after(() => {
         for (const m of fleet) m.client.close();
       });
+      await Promise.all(fleet.map((m) => m.ready));
       const topics = [...new Set(fleet.map((m) => m.topic))];
       assert.equal(topics.length, TOPICS);
       const publisher = startPublisher(cluster.api.url, topics, RATE);
@@ -99,6 +101,7 @@ export function runBrokerFailover(target: FailoverTarget): void {
         refusedAfterKill: refusedAfterKill.length,
         refusalWindowMs: refusedAfterKill.length === 0 ? 0 : Math.max(...refusedAfterKill.map((r) => r.sentAt)) - killedAt,
         topicsRefused: refusedTopics.size,
+        refusedPerTopic: Object.fromEntries(topics.map((topic) => [topic, refusedAfterKill.filter((r) => r.topic === topic).length])),
         refusedAfterRestart: refusedAfterRestart.length,
         slowestAnswerMs: slowest,
         clientReconnects: fleet.reduce((n, m) => n + m.reconnects.length, 0),
@@ -111,11 +114,15 @@ export function runBrokerFailover(target: FailoverTarget): void {
 
       // Every client: every accepted offset once, in order; extra messages only from unclear answers.
       const expected = new Map(topics.map((topic) => [topic, [...(publisher.accepted.get(topic) ?? [])].sort((a, b) => a - b)]));
-      await until(
-        () => fleet.every((m) => m.offsets.length >= (expected.get(m.topic)?.length ?? 0)),
-        'every client to catch up',
-        30_000,
-      );
+      const behind = () => fleet.filter((m) => m.offsets.length < (expected.get(m.topic)?.length ?? 0));
+      await until(() => behind().length === 0, 'every client to catch up', 30_000).catch((err: Error) => {
+        const detail = behind().map((m) => {
+          const want = expected.get(m.topic) ?? [];
+          const seen = new Set(m.offsets);
+          return `${m.topic} on ${m.nodes.join('→')}: ${m.offsets.length}/${want.length}, missing ${want.filter((o) => !seen.has(o)).join(',')}, errors ${m.errors.join('; ')}`;
+        });
+        throw new Error(`${err.message}: ${behind().length} clients behind\n${detail.join('\n')}`);
+      });
       await new Promise((r) => setTimeout(r, 300));
       for (const m of fleet) {
         const want = expected.get(m.topic) ?? [];
@@ -126,7 +133,11 @@ export function runBrokerFailover(target: FailoverTarget): void {
           [],
           `${where}: no accepted message lost`,
         );
-        assert.deepEqual(m.offsets, [...seen].sort((a, b) => a - b), `${where}: once each, in offset order`);
+        assert.deepEqual(
+          m.offsets,
+          [...seen].sort((a, b) => a - b),
+          `${where}: once each, in offset order`,
+        );
         assert.ok(m.offsets.length - want.length <= unclear, `${where}: extras only from the ${unclear} unclear answers`);
         assert.equal(m.gaps, 0, `${where}: told of no gap`);
       }

@@ -16,6 +16,8 @@ export interface FleetClient {
   reconnects: number[];
   errors: string[];
   gaps: number;
+  /** Settles once the subscription is acknowledged. */
+  ready: Promise<unknown>;
 }
 
 export async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
@@ -31,7 +33,8 @@ export async function startFleet(wsUrl: string, count: number, topics: number, p
   for (let i = 0; i < count; i++) {
     const WebSocket = browserLikeWebSocket();
     const client = createClient({ url: wsUrl, WebSocket });
-    const member: FleetClient = { client, topic: `${prefix}.t${i % topics}`, offsets: [], nodes: [], reconnects: [], errors: [], gaps: 0 };
+    const topic = `${prefix}.t${i % topics}`;
+    const member: FleetClient = { client, topic, offsets: [], nodes: [], reconnects: [], errors: [], gaps: 0, ready: Promise.resolve() };
     let lostAt: number | null = null;
     client.on('connected', (e) => {
       member.nodes.push(e.node);
@@ -45,7 +48,7 @@ export async function startFleet(wsUrl: string, count: number, topics: number, p
     client.on('recovered', (e) => {
       if (!e.recovered) member.gaps++;
     });
-    client.subscribe<unknown>(member.topic, (m) => member.offsets.push(m.offset ?? -1));
+    member.ready = client.subscribe<unknown>(member.topic, (m) => member.offsets.push(m.offset ?? -1)).ready;
     fleet.push(member);
   }
   await Promise.all(fleet.map((m) => m.client.connect()));

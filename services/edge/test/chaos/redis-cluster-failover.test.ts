@@ -10,5 +10,5 @@ runBrokerFailover({
     assert.ok(master, 'a master to kill');
     return master;
   },
-  env: { REDIS_WAIT_REPLICAS: '1' },
+  env: { HISTORY_REPLICAS: '2' },
 });
