@@ -6,6 +6,7 @@ import {
   createInbox,
   DeliverPolicy,
   DiscardPolicy,
+  ErrorCode,
   Events,
   headers,
   type JetStreamClient,
@@ -19,6 +20,10 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from 'nats';
+import { DropSignal } from './drop-signal.js';
+import { ElectionGuard } from './election-guard.js';
+import { watchStreamLeader } from './leader-watch.js';
+import { checkStreamSettings, StreamSettingsError } from './stream-config.js';
 
 export interface JetStreamHistoryOptions {
   /** Subject prefix (BUS_PREFIX): messages live on `<prefix>.h.<topic>` in stream `<PREFIX>_HISTORY`. Default `sb`. */
@@ -27,6 +32,8 @@ export interface JetStreamHistoryOptions {
   replicas?: number;
   /** Longest wait for one JetStream request or one history read. Default 5000. */
   timeoutMs?: number;
+  /** Longest wait for a publish ack. Default: 2000 with replicas > 1 (fail fast during an election), else `timeoutMs`. */
+  ackTimeoutMs?: number;
   /** How often the stream's creation time (the epoch) is re-read in the background. Default 5000. */
   epochCheckMs?: number;
   /** Client name shown by the server's monitoring pages. */
@@ -118,6 +125,13 @@ export class JetStreamHistory implements HistoryStore {
   private readonly tips = new Map<string, Tip>();
   private readonly tails = new Map<string, Promise<unknown>>();
   private connected = true;
+  /** Fails the requests in flight when the connection drops (their replies cannot come). */
+  private readonly drops = new DropSignal();
+  private stopLeaderWatch: () => void = () => undefined;
+  /** Refuses appends at once while the stream elects a leader. */
+  private readonly election: ElectionGuard;
+  /** Longest wait for a JetStream publish ack (shorter on a replicated stream: see ElectionGuard). */
+  private readonly ackTimeoutMs: number;
   private closed = false;
   private readonly checker: NodeJS.Timeout;
   private readonly timeoutMs: number;
@@ -133,6 +147,15 @@ export class JetStreamHistory implements HistoryStore {
     this.subjectPrefix = `${prefix}.h.`;
     this.streamName = `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_HISTORY`.toUpperCase();
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? ((options.replicas ?? 1) > 1 ? Math.min(2000, this.timeoutMs) : this.timeoutMs);
+    this.election = new ElectionGuard(async () => {
+      const info = await this.jsm.streams.info(this.streamName).catch((err: unknown) => {
+        // Missing altogether: not an election; the next append recreates it.
+        if (apiErrorCode(err) === STREAM_NOT_FOUND) return null;
+        throw err;
+      });
+      return info === null || info.cluster === undefined || (info.cluster.leader ?? '') !== '';
+    });
     this.js = nc.jetstream({ timeout: this.timeoutMs });
     const direct = (jsm as JetStreamManager & { direct?: DirectGet }).direct;
     if (direct === undefined) throw new Error('this nats.js has no direct get API');
@@ -165,9 +188,16 @@ export class JetStreamHistory implements HistoryStore {
       const store = new JetStreamHistory(nc, jsm, limits, options);
       await store.refreshEpoch(true);
       store.watch();
+      store.stopLeaderWatch = watchStreamLeader(nc, store.streamName, (event) => {
+        store.drops.drop(
+          new HistoryUnavailableError(`jetstream: stream ${event.toLowerCase().replace('_', ' ')} with the request in flight`),
+        );
+        if (event === 'LEADER_ELECTED') store.election.settle();
+      });
       return store;
     } catch (err) {
       await nc.close().catch(() => undefined);
+      if (err instanceof StreamSettingsError) throw err;
       // e.g. a server without JetStream (`-js`) answers 503 here.
       throw unavailable(err);
     }
@@ -231,6 +261,7 @@ export class JetStreamHistory implements HistoryStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.checker);
+    this.stopLeaderWatch();
     this.tips.clear();
     if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
@@ -241,6 +272,7 @@ export class JetStreamHistory implements HistoryStore {
     const payload = Buffer.from(data, 'utf8');
     try {
       for (let attempt = 1; ; attempt++) {
+        this.election.check();
         let tip = this.tips.get(topic);
         if (tip === undefined) {
           const stored = await this.withStream(() => this.last(topic));
@@ -254,11 +286,14 @@ export class JetStreamHistory implements HistoryStore {
         h.set(PREV, String(tip.seq));
         h.set(EPOCH, epoch);
         try {
-          const ack = await this.js.publish(subject, payload, { headers: h, expect: { lastSubjectSequence: tip.seq } });
+          const ack = await this.drops.race(
+            this.js.publish(subject, payload, { headers: h, expect: { lastSubjectSequence: tip.seq }, timeout: this.ackTimeoutMs }),
+          );
           this.remember(topic, { seq: ack.seq, offset });
           return { offset, epoch };
         } catch (err) {
           this.tips.delete(topic);
+          if (this.leaderless(err)) throw err;
           if (apiErrorCode(err) === WRONG_LAST_SEQUENCE && attempt < MAX_ATTEMPTS) {
             // Another process appended first (or the stream was recreated): re-read tip and epoch.
             await this.refreshEpoch(false);
@@ -282,7 +317,7 @@ export class JetStreamHistory implements HistoryStore {
   /** The topic's newest message, or null when it has none. */
   private async last(topic: string): Promise<Stored | null> {
     try {
-      return toStored(await this.direct.getMessage(this.streamName, { last_by_subj: this.subjectPrefix + topic }));
+      return toStored(await this.drops.race(this.direct.getMessage(this.streamName, { last_by_subj: this.subjectPrefix + topic })));
     } catch (err) {
       if (err instanceof NatsError && err.code === '404') return null;
       throw err;
@@ -291,7 +326,7 @@ export class JetStreamHistory implements HistoryStore {
 
   private async bySeq(seq: number): Promise<Stored | null> {
     try {
-      return toStored(await this.direct.getMessage(this.streamName, { seq }));
+      return toStored(await this.drops.race(this.direct.getMessage(this.streamName, { seq })));
     } catch (err) {
       if (err instanceof NatsError && err.code === '404') return null;
       throw err;
@@ -366,10 +401,23 @@ export class JetStreamHistory implements HistoryStore {
     try {
       return await read();
     } catch (err) {
-      if (!streamMissing(err)) throw err;
+      if (this.leaderless(err) || !streamMissing(err)) throw err;
       await this.refreshEpoch(false);
       return read();
     }
+  }
+
+  /**
+   * No answer, or (replicated stream) no responder: the stream leader may be gone. Tells the
+   * election guard, which refuses appends at once until a leader serves again (a replicated
+   * stream is not recreated on "no responders": it is electing, not missing).
+   */
+  private leaderless(err: unknown): boolean {
+    const timeout = err instanceof NatsError && err.code === ErrorCode.Timeout;
+    const replicated = (this.options.replicas ?? 1) > 1;
+    if (!timeout && !(replicated && err instanceof NatsError && err.code === '503')) return false;
+    this.election.suspect();
+    return true;
   }
 
   /** A message written under another epoch than ours: our view of the stream may be stale. */
@@ -399,6 +447,7 @@ export class JetStreamHistory implements HistoryStore {
           info = await this.jsm.streams.info(this.streamName);
         }
       }
+      if (adopt) checkStreamSettings(info, this.options.replicas ?? 1);
       if (adopt && (info.config.max_msgs_per_subject !== this.limits.size || info.config.allow_direct !== true)) {
         info = await this.jsm.streams.update(this.streamName, {
           ...info.config,
@@ -450,8 +499,10 @@ export class JetStreamHistory implements HistoryStore {
   private watch(): void {
     void (async () => {
       for await (const status of this.nc.status()) {
-        if (status.type === Events.Disconnect) this.connected = false;
-        else if (status.type === Events.Reconnect) this.connected = true;
+        if (status.type === Events.Disconnect) {
+          this.connected = false;
+          this.drops.drop(new HistoryUnavailableError('NATS connection lost with the request in flight'));
+        } else if (status.type === Events.Reconnect) this.connected = true;
       }
     })();
   }

@@ -65,7 +65,8 @@ export function runBrokerFailover(target: FailoverTarget): void {
       const victim = await target.victim(broker);
       const killedAt = Date.now();
       await victim.kill();
-      // Every topic accepts again: a 200 for it, sent after the kill, and no refusal after that.
+      // Every topic accepts again: a 200 for it (counted when answered), sent after the kill and
+      // after its topic's last refusal.
       const recoveredAt = () => {
         let latest = 0;
         for (const topic of topics) {
@@ -73,7 +74,7 @@ export function runBrokerFailover(target: FailoverTarget): void {
           const lastRefused = Math.max(killedAt, ...after.filter((r) => r.status !== 200).map((r) => r.sentAt));
           const accepted = after.find((r) => r.status === 200 && r.sentAt > lastRefused);
           if (accepted === undefined) return null;
-          latest = Math.max(latest, accepted.sentAt);
+          latest = Math.max(latest, accepted.sentAt + accepted.ms);
         }
         return latest;
       };
@@ -104,6 +105,7 @@ export function runBrokerFailover(target: FailoverTarget): void {
         refusedPerTopic: Object.fromEntries(topics.map((topic) => [topic, refusedAfterKill.filter((r) => r.topic === topic).length])),
         refusedAfterRestart: refusedAfterRestart.length,
         slowestAnswerMs: slowest,
+        answersOver1s: publisher.log.filter((r) => r.ms > 1000).length,
         clientReconnects: fleet.reduce((n, m) => n + m.reconnects.length, 0),
         reconnectP99Ms: percentile(
           fleet.flatMap((m) => m.reconnects),

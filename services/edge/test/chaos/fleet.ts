@@ -63,8 +63,11 @@ export function startPublisher(apiUrl: string, topics: string[], perSecond: numb
   const log: Array<{ topic: string; sentAt: number; ms: number; status: number }> = [];
   let n = 0;
   let inFlight = 0;
+  // perSecond / 100 per 10 ms tick, fractions carried over (50/s is one request every other tick).
+  let credit = 0;
   const timer = setInterval(() => {
-    for (let k = 0; k < perSecond / 100 && inFlight < 50; k++) {
+    credit = Math.min(credit + perSecond / 100, Math.max(1, perSecond / 100));
+    for (; credit >= 1 && inFlight < 50; credit--) {
       const topic = topics[n % topics.length] as string;
       const body = { topic, data: { n: n++ } };
       inFlight++;
