@@ -18,6 +18,11 @@ export class ElectionGuard {
     private readonly intervalMs = 250,
   ) {}
 
+  /** True while appends are refused (a leader is being elected). */
+  get electing(): boolean {
+    return this.suspected;
+  }
+
   /** Throws HistoryUnavailableError while a leader is being elected. */
   check(): void {
     if (this.suspected) throw new HistoryUnavailableError('jetstream: the history stream is electing a leader');
