@@ -11,9 +11,9 @@ export class ReplicaWaitError extends Error {
  * Acknowledge a history write only once it reached replicas (HISTORY_REPLICAS = the master plus
  * HISTORY_REPLICAS − 1 replicas). Redis replicates asynchronously, so a replica promoted after its
  * master died may lack the master's last writes; an offset acknowledged from such a write would
- * be handed out again with other data. `WAIT n timeout`, sent on the master's connection right
- * behind the script (one pipeline, one round trip more on the replication link), answers how
- * many replicas hold everything written so far.
+ * be handed out again with other data. `WAIT n timeout`, sent
+ * on the same master once the script answered (one WAIT per master and event-loop turn, see
+ * `run`), answers how many replicas hold everything that connection wrote so far.
  *
  * On a cluster the count asked is capped by the replicas the slot map lists for the shard
  * (failed ones are not listed): a shard whose replica died, or whose replica was just promoted,
@@ -22,6 +22,9 @@ export class ReplicaWaitError extends Error {
  * asked for the full count.
  */
 export class ReplicaWait {
+  /** The open batch of appends per master, waiting for the WAIT of this turn. */
+  private readonly batches = new Map<string, Batch>();
+
   constructor(
     private readonly client: RedisCommandClient,
     /** Servers that must hold a write: 1 = the master alone (no WAIT). */
@@ -39,31 +42,59 @@ export class ReplicaWait {
 
   /**
    * Runs `command` (a script defined on the client, its first key `key`) and, when replicas are
-   * wanted, WAIT right behind it on the same connection. Resolves with the command's reply once
-   * enough replicas hold it; rejects with ReplicaWaitError when fewer confirmed in time (the write
-   * may still survive: the caller must not acknowledge it, and may not call it lost either).
+   * wanted, then WAITs on the master that ran it. One WAIT covers every write its connection
+   * carried before it, so the appends of one event-loop turn to one master share one WAIT (sent
+   * once their replies are in): the cost is one replication round trip per batch, not per
+   * append. Resolves with the command's reply once enough replicas hold it; rejects with
+   * ReplicaWaitError when fewer confirmed in time (the write may still survive: the caller must
+   * not acknowledge it, and may not call it lost either).
    */
   async run<T>(key: string, command: string, args: Array<string | number>): Promise<T> {
-    const replicas = this.replicasFor(key);
     const call = (this.client as unknown as Record<string, (...a: Array<string | number>) => Promise<T>>)[command];
     if (call === undefined) throw new Error(`no command ${command} defined`);
-    if (replicas === 0) return call.apply(this.client, args);
-    const replies = await this.client
-      .pipeline([
-        [command, ...args],
-        ['wait', replicas, this.timeoutMs],
-      ])
-      .exec();
-    const [written, waited] = replies ?? [];
-    if (written === undefined || waited === undefined) throw new Error('the pipeline was not executed');
-    if (written[0] !== null) throw written[0];
-    if (waited[0] !== null) throw waited[0];
-    const confirmed = Number(waited[1]);
-    if (confirmed < replicas) {
+    const reply = await call.apply(this.client, args);
+    const replicas = this.replicasFor(key);
+    if (replicas > 0) await this.waitFor(this.masterOf(key), replicas);
+    return reply;
+  }
+
+  /** The master that serves `key` now (`host:port`; the single node of plain Redis: ''). */
+  private masterOf(key: string): string {
+    return this.client instanceof Cluster ? (this.client.slots[redisKeySlot(key)]?.[0] ?? '') : '';
+  }
+
+  /** Joins (or opens) the batch of this turn for a master; its WAIT goes out on the next turn. */
+  private waitFor(master: string, replicas: number): Promise<void> {
+    let batch = this.batches.get(master);
+    if (batch === undefined) {
+      const opened: Batch = { replicas, done: Promise.resolve() };
+      opened.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush(master, opened));
+      this.batches.set(master, opened);
+      batch = opened;
+    }
+    batch.replicas = Math.max(batch.replicas, replicas);
+    return batch.done;
+  }
+
+  private async flush(master: string, batch: Batch): Promise<void> {
+    if (this.batches.get(master) === batch) this.batches.delete(master);
+    const node =
+      this.client instanceof Cluster
+        ? this.client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master)
+        : this.client;
+    if (node === undefined) throw new ReplicaWaitError(`the master ${master} is gone: replication not confirmed`);
+    const confirmed = Number(await node.wait(batch.replicas, this.timeoutMs));
+    if (confirmed < batch.replicas) {
       throw new ReplicaWaitError(
-        `written on the master but confirmed by ${confirmed} of ${replicas} replica(s) within ${this.timeoutMs} ms`,
+        `written on the master but confirmed by ${confirmed} of ${batch.replicas} replica(s) within ${this.timeoutMs} ms`,
       );
     }
-    return written[1] as T;
   }
+}
+
+interface Batch {
+  /** The most replicas any append of the batch wants. */
+  replicas: number;
+  /** Settles with the batch's WAIT. */
+  done: Promise<void>;
 }
