@@ -34,12 +34,12 @@ try {
     best.r2par = Math.max(best.r2par, await rate(stores.r2, 64));
   }
   const round = (n: number) => Math.round(n);
-  console.log(
-    JSON.stringify({
+  process.stdout.write(
+    `${JSON.stringify({
       appendsPerRound: count,
       sequentialPerSec: { replicas1: round(best.r1seq), replicas2: round(best.r2seq), ratio: +(best.r2seq / best.r1seq).toFixed(2) },
       inFlight64PerSec: { replicas1: round(best.r1par), replicas2: round(best.r2par), ratio: +(best.r2par / best.r1par).toFixed(2) },
-    }),
+    })}\n`,
   );
   await stores.r1.close();
   await stores.r2.close();

@@ -106,6 +106,10 @@ export function runBrokerFailover(target: FailoverTarget): void {
         refusedAfterRestart: refusedAfterRestart.length,
         slowestAnswerMs: slowest,
         answersOver1s: publisher.log.filter((r) => r.ms > 1000).length,
+        slowAnswers: publisher.log
+          .filter((r) => r.ms > 1000)
+          .slice(0, 12)
+          .map((r) => `${r.topic}@${r.sentAt - killedAt}ms:${r.ms}ms:${r.status}`),
         clientReconnects: fleet.reduce((n, m) => n + m.reconnects.length, 0),
         reconnectP99Ms: percentile(
           fleet.flatMap((m) => m.reconnects),
