@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerUnavailableError } from './broker.js';
-import type { BrokerClusterHandle, BrokerNode } from './broker-cluster.js';
+import { type BrokerClusterHandle, type BrokerNode, wholeClusterControls } from './broker-cluster.js';
 import { freePort } from './ports.js';
 import { hasCommand, spawnListening, type spawnTracked, stopProcess } from './process.js';
 
@@ -89,17 +89,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     nodes,
     monitorUrls,
     waitHealthy,
-    async stop() {
-      await Promise.all([...servers.values()].map((s) => stopProcess(s, 'SIGTERM')));
-      rmSync(dir, { recursive: true, force: true });
-    },
-    async kill() {
-      await Promise.all(nodes.map((n) => n.kill()));
-    },
-    async restart() {
-      await Promise.all(nodes.map((n) => n.restart()));
-      await waitHealthy();
-    },
+    ...wholeClusterControls(servers, nodes, dir, () => waitHealthy()),
   };
 }
 

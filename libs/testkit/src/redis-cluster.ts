@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrokerHandle, BrokerUnavailableError, externalBroker } from './broker.js';
-import type { BrokerClusterHandle, BrokerNode } from './broker-cluster.js';
+import { type BrokerClusterHandle, type BrokerNode, wholeClusterControls } from './broker-cluster.js';
 import { freePort } from './ports.js';
 import { hasCommand, spawnTracked, stopProcess } from './process.js';
 import { spawnRedis } from './redis.js';
@@ -122,17 +122,7 @@ export async function startLocalRedisCluster(options: RedisClusterOptions = {}):
       }
       return [];
     },
-    async stop() {
-      await Promise.all([...servers.values()].map((s) => stopProcess(s, 'SIGTERM')));
-      rmSync(dir, { recursive: true, force: true });
-    },
-    async kill() {
-      await Promise.all(nodes.map((n) => n.kill()));
-    },
-    async restart() {
-      await Promise.all(nodes.map((n) => n.restart()));
-      await waitHealthy();
-    },
+    ...wholeClusterControls(servers, nodes, dir, () => waitHealthy()),
   };
 }
 
