@@ -21,11 +21,14 @@ export interface Backend {
 export interface HistorySettings {
   HISTORY_SIZE: number;
   HISTORY_TTL_MS: number;
+  /** Servers holding each message before an ack (default 1). */
+  HISTORY_REPLICAS?: number;
 }
 
 /** The history limits of the settings, or null when history is off. */
 export function historyLimits(settings: HistorySettings): HistoryLimits | null {
-  return settings.HISTORY_SIZE === 0 ? null : { size: settings.HISTORY_SIZE, ttlMs: settings.HISTORY_TTL_MS };
+  if (settings.HISTORY_SIZE === 0) return null;
+  return { size: settings.HISTORY_SIZE, ttlMs: settings.HISTORY_TTL_MS, replicas: settings.HISTORY_REPLICAS ?? 1 };
 }
 
 /** Opens the history (when asked) after the bus; closes the bus again if the history fails. */

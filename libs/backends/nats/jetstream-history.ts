@@ -1,18 +1,24 @@
 import type { HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
+import { DropSignal } from './drop-signal.js';
+import { ElectionGuard } from './election-guard.js';
 import { JetStreamAppender } from './jetstream-append.js';
 import { apiErrorCode, epochOf, STREAM_NAME_IN_USE, STREAM_NOT_FOUND, streamMissing } from './jetstream-names.js';
 import { type DirectGet, JetStreamReader, type Stored, WALK_LIMIT } from './jetstream-read.js';
+import { watchStreamLeader } from './leader-watch.js';
+import { checkStreamSettings, StreamSettingsError } from './stream-config.js';
 
 export { epochOf } from './jetstream-names.js';
 
 import {
   connect,
   DiscardPolicy,
+  ErrorCode,
   Events,
   type JetStreamClient,
   type JetStreamManager,
   type NatsConnection,
+  NatsError,
   nanos,
   RetentionPolicy,
   StorageType,
@@ -27,6 +33,8 @@ export interface JetStreamHistoryOptions {
   replicas?: number;
   /** Longest wait for one JetStream request or one history read. Default 5000. */
   timeoutMs?: number;
+  /** Longest wait for a publish ack. Default: 2000 with replicas > 1 (fail fast during an election), else `timeoutMs`. */
+  ackTimeoutMs?: number;
   /** How often the stream's creation time (the epoch) is re-read in the background. Default 5000. */
   epochCheckMs?: number;
   /** Client name shown by the server's monitoring pages. */
@@ -86,6 +94,13 @@ export class JetStreamHistory implements HistoryStore {
   private closed = false;
   private readonly checker: NodeJS.Timeout;
   private readonly timeoutMs: number;
+  /** Longest wait for a JetStream publish ack (shorter on a replicated stream: see ElectionGuard). */
+  private readonly ackTimeoutMs: number;
+  /** Fails the publishes in flight when the connection drops or the stream leader changes. */
+  private readonly drops = new DropSignal();
+  private stopLeaderWatch: () => void = () => undefined;
+  /** Refuses appends at once while the stream elects a leader. */
+  private readonly election: ElectionGuard;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -97,7 +112,16 @@ export class JetStreamHistory implements HistoryStore {
     this.subjectPrefix = `${prefix}.h.`;
     this.streamName = `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_HISTORY`.toUpperCase();
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.js = nc.jetstream({ timeout: this.timeoutMs });
+    this.ackTimeoutMs = options.ackTimeoutMs ?? ((options.replicas ?? 1) > 1 ? Math.min(2000, this.timeoutMs) : this.timeoutMs);
+    this.js = nc.jetstream({ timeout: this.ackTimeoutMs });
+    this.election = new ElectionGuard(async () => {
+      const info = await this.jsm.streams.info(this.streamName).catch((err: unknown) => {
+        // Missing altogether: not an election; the next append recreates it.
+        if (apiErrorCode(err) === STREAM_NOT_FOUND) return null;
+        throw err;
+      });
+      return info === null || info.cluster === undefined || (info.cluster.leader ?? '') !== '';
+    });
     const direct = (jsm as JetStreamManager & { direct?: DirectGet }).direct;
     if (direct === undefined) throw new Error('this nats.js has no direct get API');
     this.reader = new JetStreamReader({
@@ -109,7 +133,7 @@ export class JetStreamHistory implements HistoryStore {
       timeoutMs: this.timeoutMs,
     });
     this.appender = new JetStreamAppender({
-      js: this.js,
+      js: this.failFast(this.js),
       subjectPrefix: this.subjectPrefix,
       epoch: () => this.currentEpoch,
       readTip: async (topic) => {
@@ -117,8 +141,11 @@ export class JetStreamHistory implements HistoryStore {
         if (stored !== null) await this.checkEpoch(stored);
         return stored;
       },
-      refreshEpoch: () => this.refreshEpoch(false),
-      usable: () => this.usable(),
+      refreshEpoch: () => (this.election.electing ? Promise.resolve() : this.refreshEpoch(false)),
+      usable: () => {
+        this.usable();
+        this.election.check();
+      },
     });
     this.checker = setInterval(() => {
       if (this.connected && !this.closed) this.refreshEpoch(false).catch(() => undefined);
@@ -148,9 +175,16 @@ export class JetStreamHistory implements HistoryStore {
       const store = new JetStreamHistory(nc, jsm, limits, options);
       await store.refreshEpoch(true);
       store.watch();
+      store.stopLeaderWatch = watchStreamLeader(nc, store.streamName, (event) => {
+        store.drops.drop(
+          new HistoryUnavailableError(`jetstream: stream ${event.toLowerCase().replace('_', ' ')} with the request in flight`),
+        );
+        if (event === 'LEADER_ELECTED') store.election.settle();
+      });
       return store;
     } catch (err) {
       await nc.close().catch(() => undefined);
+      if (err instanceof StreamSettingsError) throw err;
       // e.g. a server without JetStream (`-js`) answers 503 here.
       throw unavailable(err);
     }
@@ -205,6 +239,7 @@ export class JetStreamHistory implements HistoryStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.checker);
+    this.stopLeaderWatch();
     this.appender.failAll(new HistoryUnavailableError('history store is closed'));
     this.appender.clearTips();
     if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
@@ -215,10 +250,37 @@ export class JetStreamHistory implements HistoryStore {
     try {
       return await read();
     } catch (err) {
-      if (!streamMissing(err)) throw err;
+      if (this.leaderless(err) || !streamMissing(err)) throw err;
       await this.refreshEpoch(false);
       return read();
     }
+  }
+
+  /**
+   * No answer, or (replicated stream) no responder: the stream leader may be gone. Tells the
+   * election guard, which refuses appends at once until a leader serves again (a replicated
+   * stream is not recreated on "no responders": it is electing, not missing).
+   */
+  private leaderless(err: unknown): boolean {
+    const timeout = err instanceof NatsError && err.code === ErrorCode.Timeout;
+    const replicated = (this.options.replicas ?? 1) > 1;
+    if (!timeout && !(replicated && err instanceof NatsError && err.code === '503')) return false;
+    this.election.suspect();
+    return true;
+  }
+
+  /**
+   * The JetStream client the appender publishes with: a publish fails at once when the
+   * connection drops or a new stream leader is elected (DropSignal), and a publish that found no
+   * leader puts the election guard on.
+   */
+  private failFast(js: JetStreamClient): JetStreamClient {
+    const publish: JetStreamClient['publish'] = (subject, payload, options) =>
+      this.drops.race(js.publish(subject, payload, options)).catch((err: unknown) => {
+        this.leaderless(err);
+        throw err;
+      });
+    return Object.assign(Object.create(js) as JetStreamClient, { publish });
   }
 
   /** A message written under another epoch than ours: our view of the stream may be stale. */
@@ -248,6 +310,7 @@ export class JetStreamHistory implements HistoryStore {
           info = await this.jsm.streams.info(this.streamName);
         }
       }
+      if (adopt) checkStreamSettings(info, this.options.replicas ?? 1);
       if (adopt && (info.config.max_msgs_per_subject !== this.limits.size || info.config.allow_direct !== true)) {
         info = await this.jsm.streams.update(this.streamName, {
           ...info.config,
@@ -291,8 +354,10 @@ export class JetStreamHistory implements HistoryStore {
   private watch(): void {
     void (async () => {
       for await (const status of this.nc.status()) {
-        if (status.type === Events.Disconnect) this.connected = false;
-        else if (status.type === Events.Reconnect) this.connected = true;
+        if (status.type === Events.Disconnect) {
+          this.connected = false;
+          this.drops.drop(new HistoryUnavailableError('NATS connection lost with the request in flight'));
+        } else if (status.type === Events.Reconnect) this.connected = true;
       }
     })();
   }

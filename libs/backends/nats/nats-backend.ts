@@ -6,7 +6,7 @@ import { NatsBus } from './nats-bus.js';
 export function openNatsBackend(url: string, options: BackendOptions): Promise<Backend> {
   return openBusAndHistory(
     () => NatsBus.connect(url, options),
-    (limits) => JetStreamHistory.connect(url, limits, { prefix: options.prefix }),
+    (limits) => JetStreamHistory.connect(url, limits, { prefix: options.prefix, replicas: limits.replicas }),
     options.history,
   );
 }

@@ -9,7 +9,7 @@ import { RedisHistory } from './redis-history.js';
 export function openRedisBackend(url: string, options: BackendOptions): Promise<Backend> {
   return openBusAndHistory(
     () => RedisBus.connect(url, options),
-    (limits) => RedisHistory.connect(url, limits, { prefix: options.prefix }),
+    (limits) => RedisHistory.connect(url, limits, { prefix: options.prefix, replicas: limits.replicas }),
     options.history,
   );
 }

@@ -25,6 +25,7 @@ import {
 import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisPatternGlob, redisTopicOfChannel } from './redis-keys.js';
 import { redisKeySlot } from './redis-slot.js';
 import { RedisSubscriberConnection } from './redis-subscriber.js';
+import { ShardHealth } from './shard-health.js';
 
 export interface RedisBusOptions extends RedisClientTuning, BusOptions {
   /** How long `connect` waits for Redis before it rejects. Default 10000. */
@@ -86,6 +87,10 @@ export class RedisBus implements Bus {
   private readonly subscribers = new Map<string, RedisSubscriberConnection>();
   private readonly publisher: RedisCommandClient;
   private readonly prefix: string;
+  /** Cluster: which shards are available (a lost master refuses only its own topics). */
+  private readonly shards: ShardHealth | undefined;
+  /** Cluster: channels being subscribed on another master after a failover, and that master. */
+  private readonly moving = new Map<ChannelEntry, string>();
   private readonly errors: HandlerErrors;
 
   private constructor(
@@ -100,6 +105,7 @@ export class RedisBus implements Bus {
     for (const event of ['ready', 'close', 'end', 'reconnecting', REDIS_NODES_EVENT]) this.publisher.on(event, update);
     this.publisher.on('error', () => undefined); // reported through the state
     if (target.cluster) this.publisher.on('refresh', () => this.rebalance());
+    this.shards = target.cluster ? new ShardHealth(this.publisher as Cluster) : undefined;
   }
 
   /** Connects to `redis://…` or `redis-cluster://…`; resolves once the bus is `up`. */
@@ -125,6 +131,7 @@ export class RedisBus implements Bus {
   async publish(topic: string, payload: Uint8Array): Promise<void> {
     if (this.current !== 'up') throw new BusUnavailableError(`${this.kind} bus is ${this.current}`);
     const channel = redisChannel(this.prefix, topic);
+    this.ensureShard(channel, topic);
     const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
     try {
       if (this.target.cluster) await (this.publisher as Cluster).spublish(channel, bytes);
@@ -185,6 +192,7 @@ export class RedisBus implements Bus {
   private async subscribeChannel(topic: string, handler: BusHandler): Promise<BusSubscription> {
     this.ensureUp();
     const channel = redisChannel(this.prefix, topic);
+    this.ensureShard(channel, topic);
     let entry = this.channels.get(channel);
     if (entry === undefined) {
       const slot = this.target.cluster ? redisKeySlot(channel) : 0;
@@ -253,15 +261,21 @@ export class RedisBus implements Bus {
     };
   }
 
-  /** Subscribes the entry's channel on the connection that must hold it. */
-  private async assign(entry: ChannelEntry): Promise<void> {
+  /**
+   * Subscribes the entry's channel on the connection that must hold it. `moved`: a re-route
+   * after the slot map changed; the shard counts as unavailable until the channel is held again.
+   */
+  private async assign(entry: ChannelEntry, moved = false): Promise<void> {
     const key = this.target.cluster ? this.ownerOf(entry.slot) : SINGLE;
     if (key === undefined) throw new BusUnavailableError(`no known Redis node serves the slot of "${entry.topic}"`);
     const conn = this.connection(key);
     entry.conn = conn;
+    if (moved) this.moving.set(entry, key);
     try {
       await conn.addChannel(entry.channel);
+      this.settleMove(entry);
     } catch (err) {
+      this.settleMove(entry);
       if ((err as Error).message.startsWith('MOVED')) {
         conn.removeChannel(entry.channel);
         entry.conn = undefined;
@@ -309,7 +323,7 @@ export class RedisBus implements Bus {
       const owner = this.ownerOf(entry.slot);
       if (owner === undefined || entry.conn === this.subscribers.get(owner)) continue;
       entry.conn?.removeChannel(entry.channel);
-      entry.ready = this.assign(entry);
+      entry.ready = this.assign(entry, true);
       entry.ready.catch(() => undefined);
     }
     for (const [key, conn] of this.subscribers) {
@@ -345,10 +359,28 @@ export class RedisBus implements Bus {
     if (this.current !== 'up') throw new BusUnavailableError(`${this.kind} bus is ${this.current}`);
   }
 
+  /** Cluster: rejects when the shard of the channel is lost (its master died, no replica promoted yet). */
+  private ensureShard(channel: string, topic: string): void {
+    if (this.shards === undefined || this.shards.available(redisKeySlot(channel))) return;
+    throw new BusUnavailableError(`${this.kind}: the shard of "${topic}" is unavailable (lost: ${this.shards.lost.join(', ')})`);
+  }
+
+  private settleMove(entry: ChannelEntry): void {
+    if (!this.moving.delete(entry)) return;
+    this.update();
+  }
+
   private update(): void {
     if (this.current === 'closed') return;
     let up = redisClientReady(this.publisher) && this.subscribers.size > 0;
     for (const conn of this.subscribers.values()) up &&= conn.healthy;
+    if (this.shards !== undefined && this.everUp) {
+      // After start, a cluster bus stays `up` while at least one shard is available; a
+      // `down`→`up` pair once every shard is whole again tells listeners to resync.
+      this.shards.update(this.subscribers, new Set(this.moving.values()));
+      up = this.publisher.status === 'ready' && this.shards.anyAvailable;
+      if (up && this.shards.whole() && this.current === 'up') this.setState('down');
+    }
     if (up) {
       this.everUp = true;
       this.setState('up');

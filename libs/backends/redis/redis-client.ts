@@ -86,6 +86,9 @@ function failFast(tuning: RedisClientTuning): RedisOptions {
 
 export type RedisCommandClient = Redis | Cluster;
 
+/** How often a cluster client re-reads the slot map (see createRedisCommandClient). */
+export const CLUSTER_SLOTS_REFRESH_MS = 1000;
+
 /** A client for commands (publish, scripts, reads) over the target, not yet connected. */
 export function createRedisCommandClient(target: RedisTarget, tuning: RedisClientTuning = {}): RedisCommandClient {
   if (!target.cluster) {
@@ -97,6 +100,10 @@ export function createRedisCommandClient(target: RedisTarget, tuning: RedisClien
     // Never retry a command after "Connection is closed": a script may have run.
     retryDelayOnFailover: 0,
     clusterRetryStrategy: redisBackoff,
+    // Re-read the slot map every second: after a master dies, its replica's promotion is seen
+    // within a second of happening even by a client that sends nothing to that shard (a client
+    // otherwise learns it only from a MOVED reply). One CLUSTER SLOTS per second per client.
+    slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
     lazyConnect: true,
     redisOptions: { ...target.options, ...failFast(tuning) },
   };

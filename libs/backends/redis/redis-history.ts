@@ -18,6 +18,7 @@ import {
   type RedisCommandClient,
 } from './redis-client.js';
 import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisHistoryKeys } from './redis-keys.js';
+import { ReplicaWait } from './replica-wait.js';
 
 export interface RedisHistoryOptions extends RedisClientTuning {
   /** Key and channel prefix (BUS_PREFIX); must be the bus's, default `sb`. */
@@ -29,6 +30,13 @@ export interface RedisHistoryOptions extends RedisClientTuning {
   sequenceRetentionMs?: number;
   /** How long `connect` waits for Redis before it rejects. Default 10000. */
   readyTimeoutMs?: number;
+  /**
+   * HISTORY_REPLICAS: servers that hold an append before it is acknowledged, the master plus
+   * `replicas − 1` replicas confirmed with WAIT (see replica-wait.ts). Default 1 (no WAIT).
+   */
+  replicas?: number;
+  /** Longest WAIT for those replicas; then the append is not acknowledged. Default 1000. */
+  replicaWaitMs?: number;
 }
 
 interface Scripts {
@@ -58,6 +66,8 @@ export class RedisHistory implements PublishingHistoryStore {
   private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly appendSettings: AppendSettings;
+  /** Acknowledges an append only once HISTORY_REPLICAS − 1 replicas hold it (WAIT). */
+  private readonly replicaWait: ReplicaWait;
   private closed = false;
 
   private constructor(
@@ -70,6 +80,7 @@ export class RedisHistory implements PublishingHistoryStore {
     this.kind = cluster ? 'redis-cluster' : 'redis';
     this.prefix = checkRedisPrefix(options.prefix ?? DEFAULT_REDIS_PREFIX);
     this.retentionMs = Math.max(limits.ttlMs, options.sequenceRetentionMs ?? 86_400_000);
+    this.replicaWait = new ReplicaWait(client, options.replicas ?? 1, options.replicaWaitMs);
     this.appendSettings = {
       size: limits.size,
       ttlMs: limits.ttlMs,
@@ -109,7 +120,7 @@ export class RedisHistory implements PublishingHistoryStore {
       const at = args.length - 3;
       args[at] = Buffer.concat([envelope, Buffer.from(String(args[at]))]);
     }
-    const [offset, epoch] = await this.run(() => this.scripts.switchboardAppend(...args));
+    const [offset, epoch] = await this.run(() => this.replicaWait.run<AppendReply>(keys.seq, 'switchboardAppend', args));
     return { offset, epoch };
   }
 

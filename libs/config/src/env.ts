@@ -82,4 +82,10 @@ export const busEnv = {
   /** Messages kept per topic; 0 turns history (and recovery) off. */
   HISTORY_SIZE: intVar(100, 0, 1_000_000),
   HISTORY_TTL_MS: intVar(300_000, 1),
+  /**
+   * Servers that hold each history message before a publish is acknowledged: NATS, the
+   * replicas of the JetStream stream (set when it is created; 3 for a 3-server cluster);
+   * Redis, the master plus HISTORY_REPLICAS − 1 replicas confirmed with WAIT.
+   */
+  HISTORY_REPLICAS: intVar(1, 1, 5),
 };

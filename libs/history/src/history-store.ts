@@ -31,6 +31,12 @@ export interface HistoryLimits {
   size: number;
   /** How long a message is kept, in milliseconds. */
   ttlMs: number;
+  /**
+   * HISTORY_REPLICAS: servers that hold a message before its append is acknowledged (JetStream
+   * stream replicas; Redis: the master plus replicas confirmed with WAIT). Default 1; a store on
+   * one server ignores it.
+   */
+  replicas?: number;
 }
 
 export interface HistoryStore {

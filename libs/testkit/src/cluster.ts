@@ -71,6 +71,8 @@ export interface ClusterOptions {
   apis?: number;
   /** Extra environment for every process. */
   env?: Record<string, string>;
+  /** How long each process may take to be ready (default 20000; a loaded machine needs more). */
+  startTimeoutMs?: number;
 }
 
 export interface TestCluster {
@@ -108,7 +110,7 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
   }
   const all = [...edges, ...apis, ...presence];
   try {
-    await Promise.all(all.map((p) => p.start()));
+    await Promise.all(all.map((p) => p.start(options.startTimeoutMs)));
   } catch (err) {
     await Promise.all(all.map((p) => p.kill()));
     throw err;

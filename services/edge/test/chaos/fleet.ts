@@ -16,6 +16,8 @@ export interface FleetClient {
   reconnects: number[];
   errors: string[];
   gaps: number;
+  /** Settles once the subscription is acknowledged. */
+  ready: Promise<unknown>;
 }
 
 export async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
@@ -31,7 +33,8 @@ export async function startFleet(wsUrl: string, count: number, topics: number, p
   for (let i = 0; i < count; i++) {
     const WebSocket = browserLikeWebSocket();
     const client = createClient({ url: wsUrl, WebSocket });
-    const member: FleetClient = { client, topic: `${prefix}.t${i % topics}`, offsets: [], nodes: [], reconnects: [], errors: [], gaps: 0 };
+    const topic = `${prefix}.t${i % topics}`;
+    const member: FleetClient = { client, topic, offsets: [], nodes: [], reconnects: [], errors: [], gaps: 0, ready: Promise.resolve() };
     let lostAt: number | null = null;
     client.on('connected', (e) => {
       member.nodes.push(e.node);
@@ -45,7 +48,7 @@ export async function startFleet(wsUrl: string, count: number, topics: number, p
     client.on('recovered', (e) => {
       if (!e.recovered) member.gaps++;
     });
-    client.subscribe<unknown>(member.topic, (m) => member.offsets.push(m.offset ?? -1));
+    member.ready = client.subscribe<unknown>(member.topic, (m) => member.offsets.push(m.offset ?? -1)).ready;
     fleet.push(member);
   }
   await Promise.all(fleet.map((m) => m.client.connect()));
@@ -56,25 +59,36 @@ export async function startFleet(wsUrl: string, count: number, topics: number, p
 export function startPublisher(apiUrl: string, topics: string[], perSecond: number) {
   const accepted = new Map<string, number[]>(topics.map((t) => [t, []]));
   const refused: string[] = [];
+  /** Every request: when it was sent, how long its answer took, and the status (0: no answer). */
+  const log: Array<{ topic: string; sentAt: number; ms: number; status: number }> = [];
   let n = 0;
   let inFlight = 0;
+  // perSecond / 100 per 10 ms tick, fractions carried over (50/s is one request every other tick).
+  let credit = 0;
   const timer = setInterval(() => {
-    for (let k = 0; k < perSecond / 100 && inFlight < 50; k++) {
+    credit = Math.min(credit + perSecond / 100, Math.max(1, perSecond / 100));
+    for (; credit >= 1 && inFlight < 50; credit--) {
       const topic = topics[n % topics.length] as string;
       const body = { topic, data: { n: n++ } };
       inFlight++;
+      const sentAt = Date.now();
       requestJson(`${apiUrl}/v1/publish`, { body })
         .then((res) => {
+          log.push({ topic, sentAt, ms: Date.now() - sentAt, status: res.status });
           if (res.status === 200) accepted.get(topic)?.push((res.body as { offset: number }).offset);
           else refused.push(`${res.status}`);
         })
-        .catch((err: Error) => refused.push(err.message))
+        .catch((err: Error) => {
+          log.push({ topic, sentAt, ms: Date.now() - sentAt, status: 0 });
+          refused.push(err.message);
+        })
         .finally(() => inFlight--);
     }
   }, 10);
   return {
     accepted,
     refused,
+    log,
     get count() {
       return [...accepted.values()].reduce((sum, list) => sum + list.length, 0);
     },
