@@ -82,4 +82,10 @@ export const busEnv = {
   /** Messages kept per topic; 0 turns history (and recovery) off. */
   HISTORY_SIZE: intVar(100, 0, 1_000_000),
   HISTORY_TTL_MS: intVar(300_000, 1),
+  /**
+   * How long an idempotency key of the publish API (`Idempotency-Key`, batch `id`) is remembered
+   * per topic; 0 turns idempotency off. On NATS it is the history stream's duplicate window, so
+   * every service that opens the history reads it.
+   */
+  IDEMPOTENCY_TTL_MS: intVar(300_000, 0, 86_400_000),
 };

@@ -1,3 +1,5 @@
+import type { IdempotencyKey, IdempotentTip } from './idempotency.js';
+
 /**
  * Per-topic message history. Offsets come from one sequencer per topic: the first message of
  * an epoch has offset 1 and each next one the previous plus one, so a subscriber can tell a
@@ -40,8 +42,19 @@ export interface HistoryStore {
    * storing it (Redis: one Lua script). The Publisher then does not publish again.
    */
   readonly publishes?: boolean;
-  /** Stores one message and returns its offset. Rejects when the store is unreachable. */
-  append(topic: string, data: string): Promise<StreamTip>;
+  /**
+   * True when `append` honours an idempotency key itself, for every process sharing the store
+   * (Redis: inside the append script; JetStream: the stream's message-id window). Otherwise
+   * the Publisher keeps keys in a per-process table.
+   */
+  readonly deduplicates?: boolean;
+  /**
+   * Stores one message and returns its offset. Rejects when the store is unreachable. With
+   * `key` (only passed when `deduplicates`), a repeat of the key on this topic within its TTL
+   * stores nothing and answers the original offset and epoch with `replayed`, or rejects with
+   * IdempotencyConflictError when the data differs.
+   */
+  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
   /**
    * What a subscriber missed after `offset` (of `epoch`, when given). With another epoch than
    * the current one, the page holds the current epoch from its start and `complete` is false.

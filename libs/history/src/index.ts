@@ -1,4 +1,6 @@
 export * from './history-store.js';
+export * from './idempotency.js';
+export * from './idempotency-table.js';
 export * from './memory-history.js';
 export * from './open-history.js';
 export * from './publisher.js';

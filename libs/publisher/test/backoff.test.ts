@@ -5,10 +5,22 @@ import { fullJitter, parseRetryAfter } from '../src/backoff.js';
 describe('retry delays', () => {
   it('full jitter draws under min(max, base × 2^attempt)', () => {
     const delays = { baseMs: 100, maxMs: 1000 };
-    assert.equal(fullJitter(0, delays, () => 0.999999), 99);
-    assert.equal(fullJitter(3, delays, () => 0.5), 400);
-    assert.equal(fullJitter(10, delays, () => 0.5), 500);
-    assert.equal(fullJitter(2, delays, () => 0), 0);
+    assert.equal(
+      fullJitter(0, delays, () => 0.999999),
+      99,
+    );
+    assert.equal(
+      fullJitter(3, delays, () => 0.5),
+      400,
+    );
+    assert.equal(
+      fullJitter(10, delays, () => 0.5),
+      500,
+    );
+    assert.equal(
+      fullJitter(2, delays, () => 0),
+      0,
+    );
   });
 
   it('Retry-After: seconds or an HTTP date; null when absent or unreadable', () => {

@@ -33,7 +33,13 @@ describe('@switchboard/publisher against an api that fails', () => {
     const topic = 'pub.exact';
     const subscriber = await server.client();
     await subscriber.request({ op: 'subscribe', id: 1, topic });
-    const faults: FaultAction[][] = [[RESET], [UNAVAILABLE], [RATE_LIMITED], [RESET, UNAVAILABLE, RESET], [UNAVAILABLE, RATE_LIMITED, RESET]];
+    const faults: FaultAction[][] = [
+      [RESET],
+      [UNAVAILABLE],
+      [RATE_LIMITED],
+      [RESET, UNAVAILABLE, RESET],
+      [UNAVAILABLE, RATE_LIMITED, RESET],
+    ];
     const results = [];
     for (const [n, actions] of faults.entries()) {
       proxy.dropAll(); // the next request opens a new connection, which meets the faults in order

@@ -1,14 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HistoryStore, Publisher, PublishResult } from '@switchboard/history';
+import { type HistoryStore, IdempotencyConflictError, idempotencyKey, type Publisher, type PublishResult } from '@switchboard/history';
 import { BodyTooLargeError, decodePathSegment, RateLimits, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './api-keys.js';
 import type { ApiConfig } from './config.js';
-import { type Parsed, parseBatchBody, parsePublishBody } from './publish-request.js';
+import { type Parsed, type PublishRequest, parseBatchBody, parsePublishBody } from './publish-request.js';
 
 export interface ApiDeps {
-  config: Pick<ApiConfig, 'API_KEYS' | 'MAX_MESSAGE_BYTES' | 'MAX_BATCH_BYTES' | 'MAX_BATCH_MESSAGES' | 'API_RATE_LIMIT' | 'HISTORY_SIZE'>;
+  config: Pick<
+    ApiConfig,
+    'API_KEYS' | 'MAX_MESSAGE_BYTES' | 'MAX_BATCH_BYTES' | 'MAX_BATCH_MESSAGES' | 'API_RATE_LIMIT' | 'HISTORY_SIZE' | 'IDEMPOTENCY_TTL_MS'
+  >;
   publisher: Publisher;
   history: HistoryStore | null;
   log: Logger;
@@ -64,6 +67,9 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
   };
 
   const unavailable = (res: ServerResponse, err: unknown, extra: object = {}) => {
+    if (err instanceof IdempotencyConflictError) {
+      return sendJson(res, 409, { error: { code: ErrorCode.IdempotencyConflict, message: err.message }, ...extra });
+    }
     log.warn({ err }, 'publish not accepted');
     sendJson(res, 503, {
       error: { code: ErrorCode.Unavailable, message: 'the message bus is unavailable; the message was not accepted' },
@@ -71,16 +77,24 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
     });
   };
 
+  /** Publishes one message, with its idempotency key when it has one and idempotency is on. */
+  const publish = (message: PublishRequest) => {
+    const ttl = config.IDEMPOTENCY_TTL_MS;
+    const key = message.id === undefined || ttl === 0 ? undefined : idempotencyKey(message.id, message.data, ttl);
+    return publisher.publish(message.topic, message.data, key);
+  };
+
   return new Router()
     .on('POST', /^\/v1\/publish$/, async (req, res) => {
       const caller = authorize(req, res);
       if (caller === null) return;
-      const message = await body(req, res, config.MAX_MESSAGE_BYTES, (b) => parsePublishBody(b, config.MAX_MESSAGE_BYTES));
+      const key = req.headers['idempotency-key'];
+      const message = await body(req, res, config.MAX_MESSAGE_BYTES, (b) => parsePublishBody(b, config.MAX_MESSAGE_BYTES, key));
       if (message === null || !withinRate(caller, res, 1)) return;
       try {
-        const result = await publisher.publish(message.topic, message.data);
-        stats.published++;
-        sendJson(res, 200, result);
+        const { offset, epoch, replayed } = await publish(message);
+        if (!replayed) stats.published++;
+        sendJson(res, 200, { offset, epoch }, replayed ? { 'idempotent-replayed': 'true' } : {});
       } catch (err) {
         unavailable(res, err);
       }
@@ -94,10 +108,11 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
       const results: PublishResult[] = [];
       for (const message of messages) {
         try {
-          results.push(await publisher.publish(message.topic, message.data));
-          stats.published++;
+          const { offset, epoch, replayed } = await publish(message);
+          results.push({ offset, epoch });
+          if (!replayed) stats.published++;
         } catch (err) {
-          // The first results.length messages were accepted, the rest were not.
+          // The first results.length messages were accepted (or replayed), the rest were not.
           return unavailable(res, err, { results });
         }
       }
