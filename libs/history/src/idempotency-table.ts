@@ -1,4 +1,4 @@
-import { type IdempotencyKey, IdempotencyConflictError } from './idempotency.js';
+import { IdempotencyConflictError, type IdempotencyKey } from './idempotency.js';
 
 /** A publish's result as the table keeps it. */
 export interface Replayable {
