@@ -7,6 +7,8 @@ export interface HistorySettings {
   HISTORY_TTL_MS: number;
   /** The bus's BUS_PREFIX (default `sb`): Redis history publishes on the bus's channels. */
   BUS_PREFIX?: string;
+  /** IDEMPOTENCY_TTL_MS: on NATS, the history stream's duplicate window. */
+  IDEMPOTENCY_TTL_MS?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function openHistory(busUrl: string, settings: HistorySettings): Pr
     case 'nats': {
       // Loaded on demand, so the memory-only all-in-one never loads nats.js.
       const { JetStreamHistory } = await import('./nats/jetstream-history.js');
-      return JetStreamHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX });
+      return JetStreamHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX, idempotencyTtlMs: settings.IDEMPOTENCY_TTL_MS });
     }
     case 'redis':
     case 'rediss':

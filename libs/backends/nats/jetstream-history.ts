@@ -1,5 +1,13 @@
-import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
-import { HistoryUnavailableError } from '@switchboard/history';
+import type {
+  HistoryEntry,
+  HistoryLimits,
+  HistoryPage,
+  HistoryStore,
+  IdempotencyKey,
+  IdempotentTip,
+  StreamTip,
+} from '@switchboard/history';
+import { HistoryUnavailableError, IdempotencyConflictError } from '@switchboard/history';
 import {
   AckPolicy,
   connect,
@@ -19,6 +27,7 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from 'nats';
+import { duplicateWindow, natsMsgId, replayOf } from './jetstream-idempotency.js';
 
 export interface JetStreamHistoryOptions {
   /** Subject prefix (BUS_PREFIX): messages live on `<prefix>.h.<topic>` in stream `<PREFIX>_HISTORY`. Default `sb`. */
@@ -31,6 +40,11 @@ export interface JetStreamHistoryOptions {
   epochCheckMs?: number;
   /** Client name shown by the server's monitoring pages. */
   name?: string;
+  /**
+   * IDEMPOTENCY_TTL_MS: the stream's `duplicate_window`, set when this store creates or adopts
+   * the stream. Unset or 0: the server's default window (keys are then not sent by the api).
+   */
+  idempotencyTtlMs?: number;
 }
 
 /** Headers every stored message carries. */
@@ -108,6 +122,7 @@ interface Stored extends Tip {
  * `timeoutMs`.
  */
 export class JetStreamHistory implements HistoryStore {
+  readonly deduplicates = true;
   readonly kind = 'jetstream';
   readonly streamName: string;
   private readonly subjectPrefix: string;
@@ -178,11 +193,13 @@ export class JetStreamHistory implements HistoryStore {
     return this.currentEpoch;
   }
 
-  append(topic: string, data: string): Promise<StreamTip> {
+  append(topic: string, data: string): Promise<StreamTip>;
+  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
+  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip> {
     const previous = this.tails.get(topic);
     const step = (async () => {
       if (previous !== undefined) await previous.catch(() => undefined);
-      return this.appendNow(topic, data);
+      return this.appendNow(topic, data, key);
     })();
     this.tails.set(topic, step);
     const forget = () => {
@@ -235,7 +252,7 @@ export class JetStreamHistory implements HistoryStore {
     if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
 
-  private async appendNow(topic: string, data: string): Promise<StreamTip> {
+  private async appendNow(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip> {
     this.usable();
     const subject = this.subjectPrefix + topic;
     const payload = Buffer.from(data, 'utf8');
@@ -254,7 +271,11 @@ export class JetStreamHistory implements HistoryStore {
         h.set(PREV, String(tip.seq));
         h.set(EPOCH, epoch);
         try {
-          const ack = await this.js.publish(subject, payload, { headers: h, expect: { lastSubjectSequence: tip.seq } });
+          const msgID = key === undefined ? {} : { msgID: natsMsgId(topic, key.key) };
+          const ack = await this.js.publish(subject, payload, { headers: h, ...msgID, expect: { lastSubjectSequence: tip.seq } });
+          if (ack.duplicate && key !== undefined) {
+            return replayOf(topic, key.key, data, await this.bySeq(ack.seq), this.currentEpoch);
+          }
           this.remember(topic, { seq: ack.seq, offset });
           return { offset, epoch };
         } catch (err) {
@@ -275,6 +296,7 @@ export class JetStreamHistory implements HistoryStore {
         }
       }
     } catch (err) {
+      if (err instanceof IdempotencyConflictError) throw err;
       throw unavailable(err);
     }
   }
@@ -399,11 +421,14 @@ export class JetStreamHistory implements HistoryStore {
           info = await this.jsm.streams.info(this.streamName);
         }
       }
-      if (adopt && (info.config.max_msgs_per_subject !== this.limits.size || info.config.allow_direct !== true)) {
+      const window = duplicateWindow(this.options.idempotencyTtlMs);
+      const windowDiffers = window !== undefined && info.config.duplicate_window !== window;
+      if (adopt && (info.config.max_msgs_per_subject !== this.limits.size || info.config.allow_direct !== true || windowDiffers)) {
         info = await this.jsm.streams.update(this.streamName, {
           ...info.config,
           max_msgs_per_subject: this.limits.size,
           allow_direct: true,
+          ...(window === undefined ? {} : { duplicate_window: window }),
         });
       }
       const epoch = epochOf(info.created);
@@ -420,6 +445,7 @@ export class JetStreamHistory implements HistoryStore {
   }
 
   private streamConfig(): Partial<StreamConfig> {
+    const window = duplicateWindow(this.options.idempotencyTtlMs);
     return {
       name: this.streamName,
       subjects: [`${this.subjectPrefix}>`],
@@ -430,6 +456,7 @@ export class JetStreamHistory implements HistoryStore {
       max_age: 0,
       num_replicas: this.options.replicas ?? 1,
       allow_direct: true,
+      ...(window === undefined ? {} : { duplicate_window: window }),
     };
   }
 

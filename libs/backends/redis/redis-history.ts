@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
-import { HistoryUnavailableError } from '@switchboard/history';
+import type {
+  HistoryEntry,
+  HistoryLimits,
+  HistoryPage,
+  HistoryStore,
+  IdempotencyKey,
+  IdempotentTip,
+  StreamTip,
+} from '@switchboard/history';
+import { HistoryUnavailableError, IdempotencyConflictError } from '@switchboard/history';
 import { encodeMessageFrame } from '@switchboard/protocol';
 import {
   closeRedisClient,
@@ -10,7 +18,8 @@ import {
   type RedisClientTuning,
   type RedisCommandClient,
 } from './redis-client.js';
-import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisHistoryKeys } from './redis-keys.js';
+import { type IdempotentAppendReply, idempotentAppendScript } from './redis-idempotency.js';
+import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisHistoryKeys, redisIdempotencyKey } from './redis-keys.js';
 
 /**
  * The epoch `tip` and `since` report for a topic without a sequence (never published, or
@@ -106,6 +115,7 @@ type SinceReply = [number, string, Array<number | string>];
 interface Scripts {
   switchboardAppend(...args: Array<string | number>): Promise<AppendReply>;
   switchboardSince(...args: Array<string | number>): Promise<SinceReply>;
+  switchboardAppendOnce(...args: Array<string | number>): Promise<IdempotentAppendReply>;
 }
 
 /** The template of the `message` frame around the offset and the data, from the encoder itself. */
@@ -129,6 +139,7 @@ const newEpoch = () => `${Date.now().toString(36)}${randomBytes(5).toString('hex
 export class RedisHistory implements HistoryStore {
   readonly kind: 'redis' | 'redis-cluster';
   readonly publishes = true;
+  readonly deduplicates = true;
   private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly publishCommand: 'PUBLISH' | 'SPUBLISH';
@@ -147,6 +158,7 @@ export class RedisHistory implements HistoryStore {
     this.retentionMs = Math.max(limits.ttlMs, options.sequenceRetentionMs ?? 86_400_000);
     client.defineCommand('switchboardAppend', { numberOfKeys: 3, lua: APPEND });
     client.defineCommand('switchboardSince', { numberOfKeys: 3, lua: SINCE });
+    client.defineCommand('switchboardAppendOnce', { numberOfKeys: 4, lua: idempotentAppendScript(APPEND) });
     client.on('error', () => undefined); // surfaced as rejected calls
   }
 
@@ -163,27 +175,43 @@ export class RedisHistory implements HistoryStore {
     return store;
   }
 
-  async append(topic: string, data: string): Promise<StreamTip> {
+  append(topic: string, data: string): Promise<StreamTip>;
+  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
+  async append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip> {
+    if (key !== undefined) return this.appendOnce(topic, data, key);
+    const { keys, argv } = this.appendArgs(topic, data);
+    const [offset, epoch] = await this.run(() => this.scripts.switchboardAppend(...keys, ...argv));
+    return { offset, epoch };
+  }
+
+  /** `append` with an idempotency key: checked and remembered inside the same script. */
+  private async appendOnce(topic: string, data: string, key: IdempotencyKey): Promise<IdempotentTip> {
+    const idem = redisIdempotencyKey(this.prefix, topic, key.key);
+    const { keys, argv } = this.appendArgs(topic, data);
+    const [offset, epoch, outcome] = await this.run(() =>
+      this.scripts.switchboardAppendOnce(...keys, idem, ...argv, key.fingerprint, key.ttlMs),
+    );
+    if (outcome === 2) throw new IdempotencyConflictError(topic, key.key);
+    return outcome === 1 ? { offset, epoch, replayed: true } : { offset, epoch };
+  }
+
+  /** KEYS then ARGV of the append script for one message. */
+  private appendArgs(topic: string, data: string): { keys: string[]; argv: Array<string | number> } {
     const keys = redisHistoryKeys(this.prefix, topic);
     const [head, middle, tail] = frameParts(topic);
-    const [offset, epoch] = await this.run(() =>
-      this.scripts.switchboardAppend(
-        keys.seq,
-        keys.log,
-        keys.epoch,
-        data,
-        newEpoch(),
-        this.limits.size,
-        this.limits.ttlMs,
-        this.retentionMs,
-        redisChannel(this.prefix, topic),
-        this.publishCommand,
-        head,
-        middle,
-        tail,
-      ),
-    );
-    return { offset, epoch };
+    const argv = [
+      data,
+      newEpoch(),
+      this.limits.size,
+      this.limits.ttlMs,
+      this.retentionMs,
+      redisChannel(this.prefix, topic),
+      this.publishCommand,
+      head,
+      middle,
+      tail,
+    ];
+    return { keys: [keys.seq, keys.log, keys.epoch], argv };
   }
 
   async since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage> {

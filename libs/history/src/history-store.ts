@@ -54,6 +54,7 @@ export interface HistoryStore {
    * stores nothing and answers the original offset and epoch with `replayed`, or rejects with
    * IdempotencyConflictError when the data differs.
    */
+  append(topic: string, data: string): Promise<StreamTip>;
   append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
   /**
    * What a subscriber missed after `offset` (of `epoch`, when given). With another epoch than

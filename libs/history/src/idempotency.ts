@@ -15,8 +15,13 @@ export interface IdempotencyKey {
   ttlMs: number;
 }
 
-/** What a publish with an idempotency key returns: `replayed` when it was a repeat. */
-export interface IdempotentTip extends StreamTip {
+/**
+ * What an append returns: `replayed` when the key was seen before. `offset` is null only for a
+ * repeat whose original message already left the history (JetStream evicted it): the store
+ * knows it was a repeat but no longer knows the original offset.
+ */
+export interface IdempotentTip extends Omit<StreamTip, 'offset'> {
+  offset: number | null;
   /** True when the key was seen before: nothing was stored or published now. */
   replayed?: boolean;
 }
