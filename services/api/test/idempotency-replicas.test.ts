@@ -50,7 +50,9 @@ for (const [name, startBroker] of backends) {
         NODE_ID: 'api-2',
       });
       await second.start();
-      subscriber = await WsTestClient.connect(cluster.edges[0]!.wsUrl);
+      const [edge] = cluster.edges;
+      assert.ok(edge !== undefined);
+      subscriber = await WsTestClient.connect(edge.wsUrl);
       await subscriber.request({ op: 'subscribe', id: 1, topic: 'idem.>' });
     });
     after(async () => {
