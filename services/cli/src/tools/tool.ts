@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SwitchboardError } from '@switchboard/publisher';
 import type { Command } from '../command.js';
 import { USAGE_ERROR } from '../command.js';
