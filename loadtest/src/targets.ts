@@ -44,6 +44,9 @@ export const BENCH_ENV: Record<string, string> = {
   // Its own subjects, channels and streams, should the broker be a shared one (NATS_URL, REDIS_URL).
   BUS_PREFIX: `bench${process.pid}`,
   API_RATE_LIMIT: '100000000',
+  // ws-burst publishes from one WebSocket client.
+  MESSAGE_RATE_LIMIT: '100000000',
+  MESSAGE_RATE_BURST: '100000000',
   DRAIN_NOTICE_MS: '0',
   DRAIN_TIMEOUT_MS: '500',
 };

@@ -1,4 +1,12 @@
-import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from '@switchboard/bus';
+import {
+  type Bus,
+  type BusHandler,
+  type BusOptions,
+  type BusState,
+  type BusSubscription,
+  BusUnavailableError,
+  HandlerErrors,
+} from '@switchboard/bus';
 import { isWildcard, matchTopic } from '@switchboard/protocol';
 
 /**
@@ -6,10 +14,10 @@ import { isWildcard, matchTopic } from '@switchboard/protocol';
  * their own to stand for separate clusters.
  */
 export class MemoryBroker {
-  private readonly exact = new Map<string, Set<BusHandler>>();
-  private readonly patterns = new Map<string, Set<BusHandler>>();
+  private readonly exact = new Map<string, Set<Delivery>>();
+  private readonly patterns = new Map<string, Set<Delivery>>();
 
-  add(pattern: string, handler: BusHandler): void {
+  add(pattern: string, handler: Delivery): void {
     const table = isWildcard(pattern) ? this.patterns : this.exact;
     let handlers = table.get(pattern);
     if (handlers === undefined) {
@@ -19,7 +27,7 @@ export class MemoryBroker {
     handlers.add(handler);
   }
 
-  remove(pattern: string, handler: BusHandler): void {
+  remove(pattern: string, handler: Delivery): void {
     const table = isWildcard(pattern) ? this.patterns : this.exact;
     const handlers = table.get(pattern);
     if (handlers === undefined) return;
@@ -29,24 +37,42 @@ export class MemoryBroker {
 
   deliver(topic: string, payload: Uint8Array): void {
     const handlers = this.exact.get(topic);
-    if (handlers !== undefined) for (const handler of handlers) handler(topic, payload);
+    if (handlers !== undefined) for (const handler of handlers) handler.deliver(topic, payload);
     if (this.patterns.size === 0) return;
     for (const [pattern, matching] of this.patterns) {
-      if (matchTopic(pattern, topic)) for (const handler of matching) handler(topic, payload);
+      if (matchTopic(pattern, topic)) for (const handler of matching) handler.deliver(topic, payload);
     }
   }
 }
 
+/** One subscription's handler with the error accounting of the bus that holds it. */
+interface Delivery {
+  deliver(topic: string, payload: Uint8Array): void;
+}
+
 const processBroker = new MemoryBroker();
 
-/** A Bus inside one process: delivery is synchronous, in publish order, and never fails. */
+/**
+ * A Bus inside one process: delivery is synchronous, in publish order, and never fails. Its
+ * state only goes from `up` to `closed` (there is no broker to lose).
+ */
 export class MemoryBus implements Bus {
   readonly kind = 'memory';
   private current: BusState = 'up';
   private readonly listeners = new Set<(state: BusState) => void>();
-  private readonly owned = new Set<{ pattern: string; handler: BusHandler }>();
+  private readonly owned = new Set<{ pattern: string; handler: Delivery }>();
+  private readonly errors: HandlerErrors;
 
-  constructor(private readonly broker: MemoryBroker = processBroker) {}
+  constructor(
+    private readonly broker: MemoryBroker = processBroker,
+    options: Pick<BusOptions, 'onHandlerError'> = {},
+  ) {
+    this.errors = new HandlerErrors(options.onHandlerError);
+  }
+
+  get handlerErrors(): number {
+    return this.errors.count;
+  }
 
   get state(): BusState {
     return this.current;
@@ -59,12 +85,14 @@ export class MemoryBus implements Bus {
 
   async subscribe(pattern: string, handler: BusHandler): Promise<BusSubscription> {
     if (this.current !== 'up') throw new BusUnavailableError(`memory bus is ${this.current}`);
-    const entry = { pattern, handler };
+    const errors = this.errors;
+    const delivery: Delivery = { deliver: (topic, payload) => errors.deliver(handler, topic, payload) };
+    const entry = { pattern, handler: delivery };
     this.owned.add(entry);
-    this.broker.add(pattern, handler);
+    this.broker.add(pattern, delivery);
     return {
       unsubscribe: async () => {
-        if (this.owned.delete(entry)) this.broker.remove(pattern, handler);
+        if (this.owned.delete(entry)) this.broker.remove(pattern, delivery);
       },
     };
   }

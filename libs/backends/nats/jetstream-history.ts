@@ -1,33 +1,25 @@
-import type {
-  HistoryEntry,
-  HistoryLimits,
-  HistoryPage,
-  HistoryStore,
-  IdempotencyKey,
-  IdempotentTip,
-  StreamTip,
-} from '@switchboard/history';
-import { HistoryUnavailableError, IdempotencyConflictError } from '@switchboard/history';
+import type { HistoryLimits, HistoryPage, HistoryStore, IdempotencyKey, IdempotentTip, StreamTip } from '@switchboard/history';
+import { HistoryUnavailableError } from '@switchboard/history';
+import { JetStreamAppender } from './jetstream-append.js';
+import { natsMsgId, replayOf } from './jetstream-idempotency.js';
+import { apiErrorCode, epochOf, STREAM_NAME_IN_USE, STREAM_NOT_FOUND, streamMissing } from './jetstream-names.js';
+import { type DirectGet, JetStreamReader, type Stored, WALK_LIMIT } from './jetstream-read.js';
+
+export { epochOf } from './jetstream-names.js';
+
 import {
-  AckPolicy,
   connect,
-  createInbox,
-  DeliverPolicy,
   DiscardPolicy,
   Events,
-  headers,
   type JetStreamClient,
   type JetStreamManager,
   type NatsConnection,
-  NatsError,
   nanos,
   RetentionPolicy,
   StorageType,
-  type StoredMsg,
   type StreamConfig,
   type StreamInfo,
 } from 'nats';
-import { duplicateWindow, natsMsgId, replayOf } from './jetstream-idempotency.js';
 
 export interface JetStreamHistoryOptions {
   /** Subject prefix (BUS_PREFIX): messages live on `<prefix>.h.<topic>` in stream `<PREFIX>_HISTORY`. Default `sb`. */
@@ -41,51 +33,14 @@ export interface JetStreamHistoryOptions {
   /** Client name shown by the server's monitoring pages. */
   name?: string;
   /**
-   * IDEMPOTENCY_TTL_MS: the stream's `duplicate_window`, set when this store creates or adopts
-   * the stream. Unset or 0: the server's default window (keys are then not sent by the api).
+   * IDEMPOTENCY_TTL_MS: the stream's `duplicate_window` (at least DUPLICATE_WINDOW_MS), set when
+   * this store creates or adopts the stream.
    */
   idempotencyTtlMs?: number;
 }
 
-/** Headers every stored message carries. */
-const OFFSET = 'Sb-Offset';
-/** Stream sequence of the topic's previous message (0 for the first), checked by the server at append. */
-const PREV = 'Sb-Prev';
-/** The epoch the writer believed in; a reader that sees another one re-reads the stream's epoch. */
-const EPOCH = 'Sb-Epoch';
-
-/**
- * A gap this small is read by following `Sb-Prev` back from the tip: direct gets are stateless
- * for the server (any replica answers); an ephemeral consumer costs about 5 of them in time.
- */
-const WALK_LIMIT = 6;
-/** Appends that lose the race against another process retry this often before giving up. */
-const MAX_ATTEMPTS = 20;
-/** Per-topic tips cached by one store (the oldest is forgotten first; it is re-read when needed). */
-const MAX_CACHED_TIPS = 100_000;
-
-/** JetStream API error codes (nats-server `errors.json`). */
-const WRONG_LAST_SEQUENCE = 10071;
-const STREAM_NOT_FOUND = 10059;
-const STREAM_NAME_IN_USE = 10058;
-
-/** nats.js's direct-get API: on the manager object, but not (yet) in its exported types. */
-interface DirectGet {
-  getMessage(stream: string, query: { seq: number } | { last_by_subj: string }): Promise<StoredMsg>;
-}
-
-interface Tip {
-  /** Stream sequence of the topic's newest message (0: none). */
-  seq: number;
-  offset: number;
-}
-
-interface Stored extends Tip {
-  prev: number;
-  epoch: string | undefined;
-  timeMs: number;
-  data: string;
-}
+/** Window of the stream's duplicate detection; the appender's message ids need none (see jetstream-append.ts). */
+const DUPLICATE_WINDOW_MS = 1000;
 
 /**
  * History in a JetStream stream, shared by every process that uses the same prefix.
@@ -94,12 +49,14 @@ interface Stored extends Tip {
  * `max_msgs_per_subject` = HISTORY_SIZE, discard old, and NO `max_age`.
  *
  * Offsets: JetStream sequences are stream-wide, so each message carries its per-topic offset in
- * the `Sb-Offset` header. `append` reads the topic's last message (direct get, then cached per
- * topic), and publishes offset+1 with `Nats-Expected-Last-Subject-Sequence` = that message's
- * stream sequence. The server refuses the write if anyone appended to the topic in between; the
- * store then re-reads the tip and retries (bounded). This is optimistic concurrency with the
- * stream as the one sequencer: offsets stay gap-free and unique across any number of api
- * processes. Appends of one topic inside one store are chained, so they never race each other.
+ * the `Sb-Offset` header. `append` (jetstream-append.ts) knows the topic's last message (direct
+ * get, then cached per topic) and publishes offset+1 under the server's optimistic-concurrency
+ * checks: `Nats-Expected-Last-Subject-Sequence` for the first message of a pipeline, and the
+ * previous message's id and predicted sequence for the ones pipelined behind it. A write the
+ * server refuses (someone else appended in between) is resequenced and retried (bounded). The
+ * stream is the one sequencer: offsets stay gap-free and unique across any number of api
+ * processes, and one process's appends of a topic are numbered in call order without a round
+ * trip each.
  *
  * Why no `max_age`: if JetStream expired a topic's last message, the topic would look empty and
  * its offsets would restart at 1 inside the same epoch, so a client holding `{offset: k}` would
@@ -122,7 +79,6 @@ interface Stored extends Tip {
  * `timeoutMs`.
  */
 export class JetStreamHistory implements HistoryStore {
-  readonly deduplicates = true;
   readonly kind = 'jetstream';
   readonly streamName: string;
   private readonly subjectPrefix: string;
@@ -130,13 +86,12 @@ export class JetStreamHistory implements HistoryStore {
   private currentEpoch = '';
   private epochCheckedAt = 0;
   private refreshing: Promise<void> | null = null;
-  private readonly tips = new Map<string, Tip>();
-  private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly appender: JetStreamAppender;
+  private readonly reader: JetStreamReader;
   private connected = true;
   private closed = false;
   private readonly checker: NodeJS.Timeout;
   private readonly timeoutMs: number;
-  private readonly direct: DirectGet;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -151,7 +106,26 @@ export class JetStreamHistory implements HistoryStore {
     this.js = nc.jetstream({ timeout: this.timeoutMs });
     const direct = (jsm as JetStreamManager & { direct?: DirectGet }).direct;
     if (direct === undefined) throw new Error('this nats.js has no direct get API');
-    this.direct = direct;
+    this.reader = new JetStreamReader({
+      nc,
+      jsm,
+      direct,
+      streamName: this.streamName,
+      subjectPrefix: this.subjectPrefix,
+      timeoutMs: this.timeoutMs,
+    });
+    this.appender = new JetStreamAppender({
+      js: this.js,
+      subjectPrefix: this.subjectPrefix,
+      epoch: () => this.currentEpoch,
+      readTip: async (topic) => {
+        const stored = await this.withStream(() => this.reader.last(topic));
+        if (stored !== null) await this.checkEpoch(stored);
+        return stored;
+      },
+      refreshEpoch: () => this.refreshEpoch(false),
+      usable: () => this.usable(),
+    });
     this.checker = setInterval(() => {
       if (this.connected && !this.closed) this.refreshEpoch(false).catch(() => undefined);
     }, options.epochCheckMs ?? 5000);
@@ -193,26 +167,28 @@ export class JetStreamHistory implements HistoryStore {
     return this.currentEpoch;
   }
 
+  readonly deduplicates = true;
+
+  /** Pipelined: see jetstream-append.ts. With a key: JetStream's message-id deduplication (jetstream-idempotency.ts). */
   append(topic: string, data: string): Promise<StreamTip>;
   append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
-  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip> {
-    const previous = this.tails.get(topic);
-    const step = (async () => {
-      if (previous !== undefined) await previous.catch(() => undefined);
-      return this.appendNow(topic, data, key);
-    })();
-    this.tails.set(topic, step);
-    const forget = () => {
-      if (this.tails.get(topic) === step) this.tails.delete(topic);
-    };
-    step.then(forget, forget);
-    return step;
+  async append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip> {
+    if (key === undefined) return this.appender.append(topic, data);
+    const outcome = await this.appender.append(topic, data, natsMsgId(topic, key.key));
+    if (outcome.duplicateOf === undefined) return { offset: outcome.offset, epoch: outcome.epoch };
+    let original: Awaited<ReturnType<JetStreamReader['bySeq']>>;
+    try {
+      original = await this.reader.bySeq(outcome.duplicateOf);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return replayOf(topic, key.key, data, original, this.currentEpoch);
   }
 
   async since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage> {
     this.usable();
     try {
-      const tip = await this.withStream(() => this.last(topic));
+      const tip = await this.withStream(() => this.reader.last(topic));
       if (tip !== null) await this.checkEpoch(tip);
       const current = this.currentEpoch;
       const sameEpoch = epoch === undefined || epoch === current;
@@ -224,8 +200,8 @@ export class JetStreamHistory implements HistoryStore {
       if (limit <= 0 || tip.timeMs < cutoff) return { offset: last, epoch: current, messages: [], complete: false };
       const messages =
         last - from <= WALK_LIMIT
-          ? await this.walkBack(tip, from, cutoff)
-          : await this.readForward(topic, from, Math.min(last, from + limit), cutoff);
+          ? await this.reader.walkBack(tip, from, cutoff)
+          : await this.reader.readForward(topic, from, Math.min(last, from + limit), cutoff);
       if (messages.length > limit) messages.length = limit;
       return { offset: last, epoch: current, messages, complete: canBeComplete && messages[0]?.offset === from + 1 };
     } catch (err) {
@@ -236,7 +212,7 @@ export class JetStreamHistory implements HistoryStore {
   async tip(topic: string): Promise<StreamTip> {
     this.usable();
     try {
-      const tip = await this.withStream(() => this.last(topic));
+      const tip = await this.withStream(() => this.reader.last(topic));
       if (tip !== null) await this.checkEpoch(tip);
       return { offset: tip?.offset ?? 0, epoch: this.currentEpoch };
     } catch (err) {
@@ -248,139 +224,9 @@ export class JetStreamHistory implements HistoryStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.checker);
-    this.tips.clear();
+    this.appender.failAll(new HistoryUnavailableError('history store is closed'));
+    this.appender.clearTips();
     if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
-  }
-
-  private async appendNow(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip> {
-    this.usable();
-    const subject = this.subjectPrefix + topic;
-    const payload = Buffer.from(data, 'utf8');
-    try {
-      for (let attempt = 1; ; attempt++) {
-        let tip = this.tips.get(topic);
-        if (tip === undefined) {
-          const stored = await this.withStream(() => this.last(topic));
-          if (stored !== null) await this.checkEpoch(stored);
-          tip = stored ?? { seq: 0, offset: 0 };
-        }
-        const epoch = this.currentEpoch;
-        const offset = tip.offset + 1;
-        const h = headers();
-        h.set(OFFSET, String(offset));
-        h.set(PREV, String(tip.seq));
-        h.set(EPOCH, epoch);
-        try {
-          const msgID = key === undefined ? {} : { msgID: natsMsgId(topic, key.key) };
-          const ack = await this.js.publish(subject, payload, { headers: h, ...msgID, expect: { lastSubjectSequence: tip.seq } });
-          if (ack.duplicate && key !== undefined) {
-            return replayOf(topic, key.key, data, await this.bySeq(ack.seq), this.currentEpoch);
-          }
-          this.remember(topic, { seq: ack.seq, offset });
-          return { offset, epoch };
-        } catch (err) {
-          this.tips.delete(topic);
-          if (apiErrorCode(err) === WRONG_LAST_SEQUENCE && attempt < MAX_ATTEMPTS) {
-            // Another process appended first (or the stream was recreated): re-read tip and epoch.
-            await this.refreshEpoch(false);
-            if (attempt > 2) await sleep(Math.random() * attempt * 2);
-            continue;
-          }
-          if (streamMissing(err) && attempt < MAX_ATTEMPTS) {
-            await this.refreshEpoch(false);
-            continue;
-          }
-          if (apiErrorCode(err) === WRONG_LAST_SEQUENCE)
-            throw new HistoryUnavailableError(`append to ${topic} lost ${MAX_ATTEMPTS} races in a row`);
-          throw err;
-        }
-      }
-    } catch (err) {
-      if (err instanceof IdempotencyConflictError) throw err;
-      throw unavailable(err);
-    }
-  }
-
-  /** The topic's newest message, or null when it has none. */
-  private async last(topic: string): Promise<Stored | null> {
-    try {
-      return toStored(await this.direct.getMessage(this.streamName, { last_by_subj: this.subjectPrefix + topic }));
-    } catch (err) {
-      if (err instanceof NatsError && err.code === '404') return null;
-      throw err;
-    }
-  }
-
-  private async bySeq(seq: number): Promise<Stored | null> {
-    try {
-      return toStored(await this.direct.getMessage(this.streamName, { seq }));
-    } catch (err) {
-      if (err instanceof NatsError && err.code === '404') return null;
-      throw err;
-    }
-  }
-
-  /** Messages after `from`, newest known first in the chain: follows `Sb-Prev` from the tip. */
-  private async walkBack(tip: Stored, from: number, cutoff: number): Promise<HistoryEntry[]> {
-    const chain: HistoryEntry[] = [{ offset: tip.offset, data: tip.data }];
-    let current = tip;
-    while (current.offset > from + 1 && current.prev > 0) {
-      const previous = await this.bySeq(current.prev);
-      // Gone (evicted by size) or older than the TTL: the page starts later than asked.
-      if (previous === null || previous.timeMs < cutoff || previous.offset !== current.offset - 1) break;
-      chain.push({ offset: previous.offset, data: previous.data });
-      current = previous;
-    }
-    return chain.reverse();
-  }
-
-  /** Messages with offset in (from, target] (fewer when older ones are gone), oldest first. */
-  private async readForward(topic: string, from: number, target: number, cutoff: number): Promise<HistoryEntry[]> {
-    const messages: HistoryEntry[] = [];
-    const inbox = createInbox();
-    let finish: () => void = () => undefined;
-    const reached = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const sub = this.nc.subscribe(inbox, {
-      callback: (err, msg) => {
-        if (err !== null || msg.headers === undefined) return;
-        const offset = Number(msg.headers.get(OFFSET));
-        if (!(offset > from)) return;
-        if (offset <= (messages[messages.length - 1]?.offset ?? from)) return;
-        messages.push({ offset, data: Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength).toString('utf8') });
-        if (offset >= target) finish();
-      },
-    });
-    let consumer: string | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const info = await this.jsm.consumers.add(this.streamName, {
-        deliver_subject: inbox,
-        filter_subject: this.subjectPrefix + topic,
-        deliver_policy: DeliverPolicy.StartTime,
-        opt_start_time: new Date(cutoff).toISOString(),
-        ack_policy: AckPolicy.None,
-        mem_storage: true,
-        num_replicas: 1,
-        inactive_threshold: nanos(5000),
-      });
-      consumer = info.name;
-      await Promise.race([
-        reached,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new HistoryUnavailableError(`history read of ${topic} took over ${this.timeoutMs} ms`)),
-            this.timeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      sub.unsubscribe();
-      if (consumer !== undefined) this.jsm.consumers.delete(this.streamName, consumer).catch(() => undefined);
-    }
-    return messages;
   }
 
   /** Runs `read`; when the stream is missing, recreates it (new epoch) and runs it once more. */
@@ -421,19 +267,18 @@ export class JetStreamHistory implements HistoryStore {
           info = await this.jsm.streams.info(this.streamName);
         }
       }
-      const window = duplicateWindow(this.options.idempotencyTtlMs);
-      const windowDiffers = window !== undefined && info.config.duplicate_window !== window;
+      const windowDiffers = info.config.duplicate_window !== this.duplicateWindow();
       if (adopt && (info.config.max_msgs_per_subject !== this.limits.size || info.config.allow_direct !== true || windowDiffers)) {
         info = await this.jsm.streams.update(this.streamName, {
           ...info.config,
           max_msgs_per_subject: this.limits.size,
           allow_direct: true,
-          ...(window === undefined ? {} : { duplicate_window: window }),
+          duplicate_window: this.duplicateWindow(),
         });
       }
       const epoch = epochOf(info.created);
       // Another stream: every cached tip belongs to the old one.
-      if (epoch !== this.currentEpoch) this.tips.clear();
+      if (epoch !== this.currentEpoch) this.appender.clearTips();
       this.currentEpoch = epoch;
       this.epochCheckedAt = Date.now();
     };
@@ -444,8 +289,12 @@ export class JetStreamHistory implements HistoryStore {
     return refreshing;
   }
 
+  /** The stream's duplicate window in nanoseconds: IDEMPOTENCY_TTL_MS, at least the appender's own need. */
+  private duplicateWindow(): number {
+    return nanos(Math.max(DUPLICATE_WINDOW_MS, this.options.idempotencyTtlMs ?? 0));
+  }
+
   private streamConfig(): Partial<StreamConfig> {
-    const window = duplicateWindow(this.options.idempotencyTtlMs);
     return {
       name: this.streamName,
       subjects: [`${this.subjectPrefix}>`],
@@ -456,20 +305,11 @@ export class JetStreamHistory implements HistoryStore {
       max_age: 0,
       num_replicas: this.options.replicas ?? 1,
       allow_direct: true,
-      ...(window === undefined ? {} : { duplicate_window: window }),
+      duplicate_window: this.duplicateWindow(),
     };
   }
 
-  private remember(topic: string, tip: Tip): void {
-    this.tips.delete(topic);
-    this.tips.set(topic, tip);
-    if (this.tips.size > MAX_CACHED_TIPS) {
-      const oldest = this.tips.keys().next().value;
-      if (oldest !== undefined) this.tips.delete(oldest);
-    }
-  }
-
-  private usable(): void {
+  usable(): void {
     if (this.closed) throw new HistoryUnavailableError('history store is closed');
     if (!this.connected) throw new HistoryUnavailableError('NATS is unreachable (reconnecting)');
   }
@@ -484,44 +324,8 @@ export class JetStreamHistory implements HistoryStore {
   }
 }
 
-function toStored(m: StoredMsg): Stored {
-  const offset = Number(m.header.get(OFFSET));
-  if (!Number.isSafeInteger(offset) || offset < 1)
-    throw new HistoryUnavailableError(`message ${m.seq} on ${m.subject} has no ${OFFSET} header`);
-  const prev = Number(m.header.get(PREV));
-  const epoch = m.header.get(EPOCH);
-  return {
-    seq: m.seq,
-    offset,
-    prev: Number.isSafeInteger(prev) ? prev : 0,
-    epoch: epoch === '' ? undefined : epoch,
-    timeMs: m.time.getTime(),
-    data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength).toString('utf8'),
-  };
-}
-
-/** Stream `created` (RFC 3339 with up to nanoseconds) as nanoseconds since 1970, base 36. */
-export function epochOf(created: string): string {
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(created);
-  const ms = match === null ? Number.NaN : Date.parse(`${match[1]}${match[3]}`);
-  if (match === null || Number.isNaN(ms)) return created.replace(/[^0-9A-Za-z]/g, '');
-  const fraction = BigInt((match[2] ?? '').padEnd(9, '0'));
-  return (BigInt(ms) * 1_000_000n + fraction).toString(36);
-}
-
-function apiErrorCode(err: unknown): number | undefined {
-  return err instanceof NatsError ? err.api_error?.err_code : undefined;
-}
-
-/** No stream listens (no responders) or the API says it does not exist. */
-function streamMissing(err: unknown): boolean {
-  return (err instanceof NatsError && err.code === '503') || apiErrorCode(err) === STREAM_NOT_FOUND;
-}
-
 function unavailable(err: unknown): HistoryUnavailableError {
   if (err instanceof HistoryUnavailableError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new HistoryUnavailableError(`jetstream: ${message}`, { cause: err });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyConflictError, type IdempotentTip } from '@switchboard/history';
-import { nanos } from 'nats';
 
 /**
  * Idempotency on JetStream uses the stream's own message-id deduplication: an append with a key
@@ -10,11 +9,6 @@ import { nanos } from 'nats';
  */
 export function natsMsgId(topic: string, key: string): string {
   return createHash('sha256').update(topic).update('\n').update(key).digest('base64url');
-}
-
-/** The stream's `duplicate_window` (nanoseconds) for IDEMPOTENCY_TTL_MS; undefined leaves the server's default (0 = off). */
-export function duplicateWindow(idempotencyTtlMs: number | undefined): number | undefined {
-  return idempotencyTtlMs === undefined || idempotencyTtlMs <= 0 ? undefined : nanos(idempotencyTtlMs);
 }
 
 /** The original message a duplicate acknowledgement points at, as the store reads it back. */

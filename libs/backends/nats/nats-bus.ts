@@ -1,9 +1,16 @@
-import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from '@switchboard/bus';
+import {
+  type Bus,
+  type BusHandler,
+  type BusOptions,
+  type BusState,
+  type BusSubscription,
+  BusUnavailableError,
+  HandlerErrors,
+} from '@switchboard/bus';
+import { isReservedTopic } from '@switchboard/protocol';
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
 
-export interface NatsBusOptions {
-  /** Subject prefix (BUS_PREFIX); a topic `t` travels on `<prefix>.m.t`. Default `sb`. */
-  prefix?: string;
+export interface NatsBusOptions extends BusOptions {
   /** Client name shown by the server's monitoring pages. */
   name?: string;
   /**
@@ -18,8 +25,6 @@ export interface NatsBusOptions {
   reconnectTimeWaitMs?: number;
   /** Interval of client PINGs; a peer that misses 2 in a row is declared dead. Default 5000. */
   pingIntervalMs?: number;
-  /** Told about an exception a handler threw (default: console.error); delivery goes on. */
-  onHandlerError?: (error: unknown, topic: string) => void;
 }
 
 /** `nats://a:4222,b:4222` (or `a:4222,nats://b:4222`) as the server list nats.js takes. */
@@ -50,7 +55,7 @@ export class NatsBus implements Bus {
   private readonly subjectPrefix: string;
   private readonly confirm: boolean;
   private readonly timeoutMs: number;
-  private readonly onHandlerError: (error: unknown, topic: string) => void;
+  private readonly errors: HandlerErrors;
   /** Bumped on every disconnect/reconnect so a late reconnect confirmation cannot win. */
   private generation = 0;
   /** The flush that publishes of the current tick share (its PING not sent yet). */
@@ -65,11 +70,7 @@ export class NatsBus implements Bus {
     this.subjectPrefix = `${options.prefix ?? 'sb'}.m.`;
     this.confirm = options.confirmPublish ?? true;
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.onHandlerError =
-      options.onHandlerError ??
-      ((error, topic) => {
-        console.error(`bus handler for ${topic} threw`, error);
-      });
+    this.errors = new HandlerErrors(options.onHandlerError);
   }
 
   /** Connects to one of the servers of `url`; rejects when none answers. */
@@ -94,6 +95,10 @@ export class NatsBus implements Bus {
 
   get state(): BusState {
     return this.current;
+  }
+
+  get handlerErrors(): number {
+    return this.errors.count;
   }
 
   async publish(topic: string, payload: Uint8Array): Promise<void> {
@@ -121,7 +126,7 @@ export class NatsBus implements Bus {
     if (this.current !== 'up') throw new BusUnavailableError(`nats bus is ${this.current}`);
     const prefixLength = this.subjectPrefix.length;
     const exact = !pattern.includes('*') && !pattern.includes('>');
-    const onError = this.onHandlerError;
+    const errors = this.errors;
     let sub: Subscription;
     try {
       sub = this.nc.subscribe(this.subjectPrefix + pattern, {
@@ -129,12 +134,10 @@ export class NatsBus implements Bus {
           if (err !== null) return;
           // An exact subscription knows its topic; only a wildcard needs the subject sliced.
           const topic = exact ? pattern : msg.subject.slice(prefixLength);
-          try {
-            handler(topic, msg.data);
-          } catch (error) {
-            // A throw here would stop nats.js's reader loop for every subscription.
-            onError(error, topic);
-          }
+          // NATS's own wildcards would match a reserved (`$…`) topic; ours never do.
+          if (!exact && isReservedTopic(topic)) return;
+          // A throw here would stop nats.js's reader loop for every subscription.
+          errors.deliver(handler, topic, msg.data);
         },
       });
     } catch (err) {

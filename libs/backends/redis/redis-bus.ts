@@ -1,4 +1,13 @@
-import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from '@switchboard/bus';
+import {
+  type Bus,
+  type BusHandler,
+  type BusOptions,
+  type BusState,
+  type BusSubscription,
+  BusUnavailableError,
+  HandlerErrors,
+  UnsupportedPatternError,
+} from '@switchboard/bus';
 import { isWildcard, matchTopic } from '@switchboard/protocol';
 import type { Cluster } from 'ioredis';
 import {
@@ -13,14 +22,11 @@ import {
   redisClientReady,
   redisSubscriberOptions,
 } from './redis-client.js';
-import { UnsupportedPatternError } from './redis-errors.js';
 import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisPatternGlob, redisTopicOfChannel } from './redis-keys.js';
 import { redisKeySlot } from './redis-slot.js';
 import { RedisSubscriberConnection } from './redis-subscriber.js';
 
-export interface RedisBusOptions extends RedisClientTuning {
-  /** Prefix of every channel (BUS_PREFIX); default `sb`. History must use the same one. */
-  prefix?: string;
+export interface RedisBusOptions extends RedisClientTuning, BusOptions {
   /** How long `connect` waits for Redis before it rejects. Default 10000. */
   readyTimeoutMs?: number;
 }
@@ -80,6 +86,7 @@ export class RedisBus implements Bus {
   private readonly subscribers = new Map<string, RedisSubscriberConnection>();
   private readonly publisher: RedisCommandClient;
   private readonly prefix: string;
+  private readonly errors: HandlerErrors;
 
   private constructor(
     private readonly target: RedisTarget,
@@ -87,6 +94,7 @@ export class RedisBus implements Bus {
   ) {
     this.kind = target.cluster ? 'redis-cluster' : 'redis';
     this.prefix = checkRedisPrefix(options.prefix ?? DEFAULT_REDIS_PREFIX);
+    this.errors = new HandlerErrors(options.onHandlerError);
     this.publisher = createRedisCommandClient(target, { ...options, name: 'switchboard-bus-pub' });
     const update = () => this.update();
     for (const event of ['ready', 'close', 'end', 'reconnecting', REDIS_NODES_EVENT]) this.publisher.on(event, update);
@@ -108,6 +116,10 @@ export class RedisBus implements Bus {
 
   get state(): BusState {
     return this.current;
+  }
+
+  get handlerErrors(): number {
+    return this.errors.count;
   }
 
   async publish(topic: string, payload: Uint8Array): Promise<void> {
@@ -318,7 +330,7 @@ export class RedisBus implements Bus {
   private deliver(channel: Buffer, payload: Buffer): void {
     const entry = this.channels.get(channel.toString('latin1'));
     if (entry === undefined) return;
-    for (const listener of entry.listeners) call(listener.handler, entry.topic, payload);
+    for (const listener of entry.listeners) this.errors.deliver(listener.handler, entry.topic, payload);
   }
 
   private deliverGlob(glob: string, channel: Buffer, payload: Buffer): void {
@@ -326,7 +338,7 @@ export class RedisBus implements Bus {
     if (entry === undefined) return;
     const topic = redisTopicOfChannel(this.prefix, channel.toString('latin1'));
     if (topic === null) return;
-    for (const listener of entry.listeners) if (matchTopic(listener.pattern, topic)) call(listener.handler, topic, payload);
+    for (const listener of entry.listeners) if (matchTopic(listener.pattern, topic)) this.errors.deliver(listener.handler, topic, payload);
   }
 
   private ensureUp(): void {
@@ -353,16 +365,6 @@ export class RedisBus implements Bus {
 }
 
 /** Calls a handler; an exception is rethrown outside the Redis client's reply parser. */
-function call(handler: BusHandler, topic: string, payload: Buffer): void {
-  try {
-    handler(topic, payload);
-  } catch (err) {
-    queueMicrotask(() => {
-      throw err;
-    });
-  }
-}
-
 function parseNodeKey(key: string): { host: string; port: number } | undefined {
   const colon = key.lastIndexOf(':');
   const port = Number(key.slice(colon + 1));

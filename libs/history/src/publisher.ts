@@ -1,6 +1,6 @@
 import { type Bus, BusUnavailableError } from '@switchboard/bus';
 import { encodeMessageFrame } from '@switchboard/protocol';
-import type { HistoryStore } from './history-store.js';
+import { type HistoryStore, publishesOnAppend } from './history-store.js';
 import type { IdempotencyKey } from './idempotency.js';
 import { IdempotencyTable } from './idempotency-table.js';
 
@@ -17,9 +17,10 @@ export interface PublishResult {
  * topic's history when history is on, then put the encoded `message` frame on the bus. A
  * resolved promise means "stored and handed to the bus"; a rejection means not accepted.
  *
- * When the store publishes by itself (`history.publishes`: Redis, where one Lua script stores
- * and publishes atomically) the Publisher only appends. Otherwise the two steps of one topic
- * are chained, so this process hands a topic's messages to the bus in offset order.
+ * When the store publishes by itself (a PublishingHistoryStore: Redis, where one Lua script stores
+ * and publishes atomically) the Publisher only appends. Otherwise appends run concurrently
+ * (the store orders them) and only the hand-over to the bus is chained per topic, so this
+ * process hands a topic's messages to the bus in offset order without a round trip each.
  *
  * With history on, the history is the log and the bus only tells edges that something new is
  * there: once a message is stored it is accepted, even if the bus publish that follows fails
@@ -64,25 +65,30 @@ export class Publisher {
       await this.bus.publish(topic, Buffer.from(encodeMessageFrame(topic, null, dataJson)));
       return { offset: null, epoch: null };
     }
-    if (history.publishes) return history.append(topic, dataJson, key);
+    if (publishesOnAppend(history)) return history.append(topic, dataJson, key);
+    // The append starts at once: the store numbers one topic's appends in call order and may
+    // have many in flight (JetStream batches them). Only the hand-over to the bus is chained,
+    // so frames leave in offset order without waiting for each other's broker confirmation.
+    const stored = history.append(topic, dataJson, key);
     const previous = this.tails.get(topic);
-    const step = async (): Promise<PublishResult> => {
+    const handed = (async () => {
+      const tip = await stored;
+      if (tip.replayed) return { tip, sent: Promise.resolve(true) };
       if (previous !== undefined) await previous.catch(() => undefined);
-      const { offset, epoch, replayed } = await history.append(topic, dataJson, key);
-      if (replayed) return { offset, epoch, replayed };
-      try {
-        await this.bus.publish(topic, Buffer.from(encodeMessageFrame(topic, offset, dataJson)));
-      } catch {
-        this.unannounced++;
-      }
-      return { offset, epoch };
-    };
-    const result = step();
-    this.tails.set(topic, result);
+      const frame = Buffer.from(encodeMessageFrame(topic, tip.offset, dataJson));
+      const sent = this.bus.publish(topic, frame).then(
+        () => true,
+        () => false,
+      );
+      return { tip, sent };
+    })();
+    this.tails.set(topic, handed);
     try {
-      return await result;
+      const { tip, sent } = await handed;
+      if (!(await sent)) this.unannounced++;
+      return tip.replayed ? { offset: tip.offset, epoch: tip.epoch, replayed: true } : { offset: tip.offset, epoch: tip.epoch };
     } finally {
-      if (this.tails.get(topic) === result) this.tails.delete(topic);
+      if (this.tails.get(topic) === handed) this.tails.delete(topic);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { connectBus, openHistory } from '@switchboard/backends';
+import { historyLimits, openBackend } from '@switchboard/backends';
 import { openSettingWarnings } from '@switchboard/config';
 import { Publisher } from '@switchboard/history';
 import { createRoutedServer, healthRoutes, listen, loadTls } from '@switchboard/http';
@@ -11,8 +11,12 @@ runService('api', async () => {
   const log = createLogger({ service: 'api', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   for (const warning of openSettingWarnings(['API_KEYS'])) log.warn(warning);
   const tls = loadTls(config);
-  const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
-  const history = await openHistory(config.BUS_URL, config);
+  const { bus, history } = await openBackend(config.BUS_URL, {
+    prefix: config.BUS_PREFIX,
+    history: historyLimits(config),
+    idempotencyTtlMs: config.IDEMPOTENCY_TTL_MS,
+    onHandlerError: (err, topic) => log.error({ err, topic }, 'bus handler threw'),
+  });
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
   const routes = [health, apiRoutes({ config, publisher: new Publisher(bus, history), history, log })];

@@ -1,4 +1,4 @@
-import { UnsupportedPatternError } from '@switchboard/backends';
+import { UnsupportedPatternError } from '@switchboard/bus';
 import type { HistoryStore, Publisher } from '@switchboard/history';
 import {
   type ClientFrame,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectBus, openHistory } from '@switchboard/backends';
+import { openBackend } from '@switchboard/backends';
 import type { Bus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
 import { PresenceReporter } from '@switchboard/edge';
@@ -48,8 +48,7 @@ for (const [name, start] of backends) {
 
     before(async () => {
       broker = await start();
-      bus = await connectBus(broker.url, { prefix });
-      history = await openHistory(broker.url, { HISTORY_SIZE: 10, HISTORY_TTL_MS: 60_000, BUS_PREFIX: prefix });
+      ({ bus, history } = await openBackend(broker.url, { prefix, history: { size: 10, ttlMs: 60_000 } }));
     });
     after(async () => {
       await reporter?.stop();

@@ -3,5 +3,5 @@ import { MemoryBroker, MemoryBus } from '../memory-bus.js';
 
 runBusConformance('memory', async () => {
   const broker = new MemoryBroker();
-  return { createBus: async () => new MemoryBus(broker) };
+  return { createBus: async (options) => new MemoryBus(broker, options) };
 });

@@ -4,7 +4,7 @@ import { HistoryUnavailableError } from '@switchboard/history';
 import { runHistoryConformance } from '@switchboard/history/conformance';
 import { type BrokerHandle, startNats } from '@switchboard/testkit';
 import { connect } from 'nats';
-import { openHistory } from '../../open-history.js';
+import { openBackend } from '../../open-backend.js';
 import { epochOf, JetStreamHistory } from '../jetstream-history.js';
 
 let stores = 0;
@@ -30,10 +30,12 @@ describe('JetStreamHistory', () => {
     await broker?.stop();
   });
 
-  it('is opened by openHistory for nats:// with stream SB_HISTORY over sb.h.>', async () => {
-    const store = await openHistory(broker.url, { HISTORY_SIZE: 10, HISTORY_TTL_MS: 60_000 });
+  it('is opened by openBackend for nats:// (several servers allowed) with stream SB_HISTORY over sb.h.>', async () => {
+    const backend = await openBackend(`${broker.url},${broker.url.replace('nats://', '')}`, { history: { size: 10, ttlMs: 60_000 } });
+    const store = backend.history;
     assert.ok(store instanceof JetStreamHistory);
     try {
+      assert.equal(backend.bus.kind, 'nats');
       assert.equal(store.kind, 'jetstream');
       assert.equal(store.streamName, 'SB_HISTORY');
       const { offset } = await store.append('open.t', '"x"');
@@ -52,8 +54,9 @@ describe('JetStreamHistory', () => {
         await nc.close();
       }
     } finally {
-      await store.close();
+      await backend.close();
     }
+    assert.equal(backend.bus.state, 'closed');
   });
 
   it('pages through long gaps (consumer path) bounded by limit', async () => {
@@ -106,8 +109,39 @@ describe('JetStreamHistory', () => {
       const byOffset = new Map(page.messages.map((m) => [m.offset, m.data]));
       for (const [i, tip] of tips.entries()) assert.equal(byOffset.get(tip.offset), JSON.stringify(i));
       assert.deepEqual(await two.tip('race'), { offset: 120, epoch: one.epoch });
+      // Pipelined appends keep each store's call order.
+      for (const parity of [0, 1]) {
+        const own = tips.filter((_, i) => i % 2 === parity).map((t) => t.offset);
+        assert.deepEqual(
+          own,
+          [...own].sort((x, y) => x - y),
+        );
+      }
     } finally {
       await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('pipelines one store’s appends to several topics, in call order and gap-free per topic', async () => {
+    const store = await JetStreamHistory.connect(broker.url, { size: 1000, ttlMs: 60_000 }, { prefix: freshPrefix() });
+    try {
+      const topics = ['p.a', 'p.b', 'p.c'];
+      const tips = await Promise.all(Array.from({ length: 600 }, (_, i) => store.append(topics[i % 3] as string, String(i))));
+      for (const [t, topic] of topics.entries()) {
+        const own = tips.filter((_, i) => i % 3 === t).map((tip) => tip.offset);
+        assert.deepEqual(
+          own,
+          Array.from({ length: 200 }, (_, i) => i + 1),
+        );
+        const page = await store.since(topic, 0, 1000);
+        assert.deepEqual(
+          page.messages.map((m) => Number(m.data) % 3),
+          Array.from({ length: 200 }, () => t),
+        );
+        assert.equal(page.complete, true);
+      }
+    } finally {
+      await store.close();
     }
   });
 

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Bus, BusState } from '@switchboard/bus';
-import { BusUnavailableError } from '@switchboard/bus';
+import { BusUnavailableError, UnsupportedPatternError } from '@switchboard/bus';
 import { runBusConformance } from '@switchboard/bus/conformance';
 import { type BrokerHandle, startRedis, startRedisCluster } from '@switchboard/testkit';
 import { Cluster } from 'ioredis';
-import { connectBus } from '../../connect.js';
 import { RedisBus } from '../redis-bus.js';
 import { parseRedisUrl } from '../redis-client.js';
-import { UnsupportedPatternError } from '../redis-errors.js';
 import { redisChannel, redisPatternGlob, redisTopicOfChannel } from '../redis-keys.js';
 import { redisKeySlot } from '../redis-slot.js';
 
@@ -34,12 +32,12 @@ after(async () => {
 
 runBusConformance('redis', async () => {
   const broker = await plainBroker();
-  return { createBus: () => RedisBus.connect(broker.url) };
+  return { createBus: (options) => RedisBus.connect(broker.url, options), outage: broker };
 });
 
 runBusConformance('redis-cluster', async () => {
   const broker = await clusterBroker();
-  return { createBus: () => RedisBus.connect(broker.url), wildcards: false };
+  return { createBus: (options) => RedisBus.connect(broker.url, options), wildcards: false, outage: broker };
 });
 
 /** Waits (bounded) until `check` holds. */
@@ -115,12 +113,6 @@ describe('RedisBus (plain)', () => {
     } finally {
       await bus.close();
     }
-  });
-
-  it('is what connectBus opens for redis://', async () => {
-    const bus = await connectBus(broker.url);
-    assert.equal(bus.kind, 'redis');
-    await bus.close();
   });
 
   it('rejects connect when nothing listens', async () => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HistoryUnavailableError, Publisher } from '@switchboard/history';
+import { HistoryUnavailableError, Publisher, publishesOnAppend } from '@switchboard/history';
 import { runHistoryConformance } from '@switchboard/history/conformance';
 import { encodeMessageFrame } from '@switchboard/protocol';
 import { type BrokerHandle, startRedis, startRedisCluster } from '@switchboard/testkit';
 import { Cluster, Redis } from 'ioredis';
-import { openHistory } from '../../open-history.js';
+import { openBackend } from '../../open-backend.js';
 import { RedisBus } from '../redis-bus.js';
 import { parseRedisUrl } from '../redis-client.js';
-import { REDIS_EMPTY_EPOCH, RedisHistory } from '../redis-history.js';
+import { RedisHistory } from '../redis-history.js';
 import { redisHistoryKeys } from '../redis-keys.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,10 +92,14 @@ for (const mode of ['redis', 'redis-cluster'] as const) {
       assert.deepEqual(got, [encodeMessageFrame(topic, 1, '"hi"')]);
     });
 
-    it('reports an empty topic with the empty epoch marker', async () => {
-      assert.deepEqual(await store.tip(fresh()), { offset: 0, epoch: REDIS_EMPTY_EPOCH });
-      const page = await store.since(fresh(), 0, 10);
-      assert.deepEqual(page, { offset: 0, epoch: REDIS_EMPTY_EPOCH, messages: [], complete: true });
+    it('gives a never-published topic, when read, the epoch its first message gets', async () => {
+      const topic = fresh();
+      const tip = await store.tip(topic);
+      assert.equal(tip.offset, 0);
+      assert.match(tip.epoch, /^[0-9a-z]{12,}$/);
+      const page = await store.since(topic, 0, 10);
+      assert.deepEqual(page, { offset: 0, epoch: tip.epoch, messages: [], complete: true });
+      assert.deepEqual(await store.append(topic, '1'), { offset: 1, epoch: tip.epoch });
     });
 
     it('stays gap-free under concurrent appends from two store instances', async () => {
@@ -127,10 +131,11 @@ for (const mode of ['redis', 'redis-cluster'] as const) {
         const first = await short.append(topic, '1');
         assert.equal((await short.append(topic, '2')).offset, 2);
         await sleep(1200);
-        assert.deepEqual(await short.tip(topic), { offset: 0, epoch: REDIS_EMPTY_EPOCH });
+        const empty = await short.tip(topic);
+        assert.equal(empty.offset, 0);
+        assert.notEqual(empty.epoch, first.epoch);
         const next = await short.append(topic, '3');
-        assert.equal(next.offset, 1);
-        assert.notEqual(next.epoch, first.epoch);
+        assert.deepEqual(next, { offset: 1, epoch: empty.epoch });
         const page = await short.since(topic, 2, 10, first.epoch);
         assert.equal(page.complete, false);
         assert.deepEqual(page.messages, [{ offset: 1, data: '3' }]);
@@ -207,14 +212,17 @@ describe('RedisHistory across a Redis kill -9', () => {
   });
 });
 
-describe('openHistory', () => {
-  it('opens Redis Streams for redis:// with the bus prefix', async () => {
+describe('openBackend', () => {
+  it('opens pub/sub and Streams for redis:// with one prefix, the history publishing on the bus channels', async () => {
     const broker = await brokers.redis();
-    const store = await openHistory(broker.url, { HISTORY_SIZE: 10, HISTORY_TTL_MS: 1000, BUS_PREFIX: 'other' });
+    const backend = await openBackend(broker.url, { prefix: 'other', history: { size: 10, ttlMs: 1000 } });
+    const store = backend.history;
     assert.ok(store !== null);
     try {
+      assert.equal(backend.bus.kind, 'redis');
       assert.equal(store.kind, 'redis');
-      const bus = await RedisBus.connect(broker.url, { prefix: 'other' });
+      assert.ok(publishesOnAppend(store));
+      const bus = backend.bus;
       const got: string[] = [];
       const topic = `${fresh()}.prefix`;
       await bus.subscribe(topic, (_t, p) => got.push(Buffer.from(p).toString()));
@@ -222,9 +230,8 @@ describe('openHistory', () => {
       const deadline = Date.now() + 5000;
       while (got.length === 0 && Date.now() < deadline) await sleep(5);
       assert.deepEqual(got, [encodeMessageFrame(topic, 1, '1')]);
-      await bus.close();
     } finally {
-      await store.close();
+      await backend.close();
     }
   });
 });
