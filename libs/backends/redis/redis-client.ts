@@ -65,11 +65,6 @@ export interface RedisClientTuning {
   connectTimeoutMs?: number;
   /** Connection name shown by CLIENT LIST. */
   name?: string;
-  /**
-   * Send every command of one event-loop turn in one write (ioredis auto-pipelining). Replies
-   * and execution keep the call order. Default false.
-   */
-  autoPipelining?: boolean;
 }
 
 /**
@@ -85,7 +80,6 @@ function failFast(tuning: RedisClientTuning): RedisOptions {
     commandTimeout: tuning.commandTimeoutMs ?? 5000,
     connectTimeout: tuning.connectTimeoutMs ?? 5000,
     keepAlive: 10_000,
-    enableAutoPipelining: tuning.autoPipelining ?? false,
     ...(tuning.name === undefined ? {} : { connectionName: tuning.name }),
   };
 }
@@ -100,7 +94,6 @@ export function createRedisCommandClient(target: RedisTarget, tuning: RedisClien
   }
   const options: ClusterOptions = {
     enableOfflineQueue: false,
-    enableAutoPipelining: tuning.autoPipelining ?? false,
     // Never retry a command after "Connection is closed": a script may have run.
     retryDelayOnFailover: 0,
     clusterRetryStrategy: redisBackoff,

@@ -67,6 +67,8 @@ export interface ClusterOptions {
   edges?: number;
   /** Presence service replicas to start (default 0). */
   presence?: number;
+  /** Api processes to start (default 1): `api`, then `apis[1…]`. */
+  apis?: number;
   /** Extra environment for every process. */
   env?: Record<string, string>;
 }
@@ -74,6 +76,8 @@ export interface ClusterOptions {
 export interface TestCluster {
   edges: ServiceProcess[];
   api: ServiceProcess;
+  /** Every api process; `apis[0]` is `api`. */
+  apis: ServiceProcess[];
   /** The presence replicas (`presence-1`, …), empty unless asked for. */
   presence: ServiceProcess[];
   stop(): Promise<void>;
@@ -89,15 +93,20 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
       new ServiceProcess(`edge-${i + 1}`, port, 'services/edge/src/main.ts', { ...base, PORT: String(port), NODE_ID: `edge-${i + 1}` }),
     );
   }
-  const apiPort = await freePort();
-  const api = new ServiceProcess('api', apiPort, 'services/api/src/main.ts', { ...base, PORT: String(apiPort), NODE_ID: 'api-1' });
+  const apis: ServiceProcess[] = [];
+  for (let i = 0; i < Math.max(1, options.apis ?? 1); i++) {
+    const port = await freePort();
+    const name = i === 0 ? 'api' : `api-${i + 1}`;
+    apis.push(new ServiceProcess(name, port, 'services/api/src/main.ts', { ...base, PORT: String(port), NODE_ID: `api-${i + 1}` }));
+  }
+  const api = apis[0] as ServiceProcess;
   const presence: ServiceProcess[] = [];
   for (let i = 0; i < (options.presence ?? 0); i++) {
     const port = await freePort();
     const env = { ...base, PORT: String(port), NODE_ID: `presence-${i + 1}` };
     presence.push(new ServiceProcess(`presence-${i + 1}`, port, 'services/presence/src/main.ts', env));
   }
-  const all = [...edges, api, ...presence];
+  const all = [...edges, ...apis, ...presence];
   try {
     await Promise.all(all.map((p) => p.start()));
   } catch (err) {
@@ -107,6 +116,7 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
   return {
     edges,
     api,
+    apis,
     presence,
     async stop() {
       await Promise.all(all.map((p) => p.kill()));

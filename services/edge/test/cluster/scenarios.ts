@@ -50,7 +50,7 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
     let cluster: TestCluster;
     before(async () => {
       broker = await startBroker();
-      cluster = await startCluster({ busUrl: broker.url, edges: 3, env: { BUS_PREFIX: `t${process.pid}`, HISTORY_SIZE: '2000' } });
+      cluster = await startCluster({ busUrl: broker.url, edges: 3, apis: 2, env: { BUS_PREFIX: `t${process.pid}`, HISTORY_SIZE: '2000' } });
     });
     after(async () => {
       await cluster?.stop();
@@ -91,6 +91,36 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
           client.messages().length,
           (perTopic.get(client.messages()[0]?.topic as string) ?? []).length,
           'no extra copy arrived later',
+        );
+        client.close();
+      }
+    });
+
+    it('two api processes publishing to one hot topic: gap-free unique offsets, every client gets each once, in order', async () => {
+      const topic = 'hot.shared';
+      const clients: WsTestClient[] = [];
+      for (let i = 0; i < 30; i++) {
+        const edge = cluster.edges[i % cluster.edges.length];
+        assert.ok(edge);
+        clients.push(await WsTestClient.connect(edge.wsUrl));
+      }
+      await Promise.all(clients.map((client, i) => client.request({ op: 'subscribe', id: i + 1, topic })));
+      const [one, two] = cluster.apis;
+      assert.ok(one !== undefined && two !== undefined);
+      const results = await Promise.all([publishMany(one.url, 400, 16, () => topic), publishMany(two.url, 400, 16, () => topic)]);
+      for (const { refused } of results) assert.deepEqual(refused, []);
+      const offsets = results.flatMap((r) => r.accepted.map((a) => a.offset)).sort((a, b) => a - b);
+      const first = offsets[0] ?? 1;
+      assert.deepEqual(
+        offsets,
+        Array.from({ length: 800 }, (_, i) => first + i),
+        'offsets are unique and gap-free across both api processes',
+      );
+      for (const client of clients) {
+        const got = await client.collect((f) => f.op === 'message', 800, 30_000);
+        assert.deepEqual(
+          got.map((f) => f.offset),
+          offsets,
         );
         client.close();
       }
