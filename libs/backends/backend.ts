@@ -4,6 +4,8 @@ import type { HistoryLimits, HistoryStore } from '@switchboard/history';
 export interface BackendOptions extends BusOptions {
   /** Limits of the history; null (or absent) opens no history store. */
   history?: HistoryLimits | null;
+  /** IDEMPOTENCY_TTL_MS: on NATS, the history stream's duplicate window. */
+  idempotencyTtlMs?: number;
 }
 
 /**

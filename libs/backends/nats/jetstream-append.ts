@@ -26,13 +26,21 @@ export interface AppendContext {
   usable(): void;
 }
 
+/** An append's outcome: where it was stored, or (`duplicateOf`) the sequence of the message its id repeats. */
+export interface AppendOutcome extends StreamTip {
+  /** The server stored nothing: the message id was seen within the duplicate window, at this stream sequence. */
+  duplicateOf?: number;
+}
+
 interface Pending {
   /** Call order (retries are sent again in this order). */
   order: number;
   topic: string;
   payload: Uint8Array;
+  /** A caller's message id (an idempotency key): the server's duplicate detection applies. */
+  msgId?: string;
   attempts: number;
-  resolve(tip: StreamTip): void;
+  resolve(tip: AppendOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -104,9 +112,12 @@ export class JetStreamAppender {
 
   constructor(private readonly ctx: AppendContext) {}
 
-  append(topic: string, data: string): Promise<StreamTip> {
-    return new Promise<StreamTip>((resolve, reject) => {
-      this.queue.push({ order: this.calls++, topic, payload: Buffer.from(data, 'utf8'), attempts: 0, resolve, reject });
+  /** Appends `data`; with `msgId`, a repeat of the id within the stream's duplicate window resolves with `duplicateOf`. */
+  append(topic: string, data: string, msgId?: string): Promise<AppendOutcome> {
+    return new Promise<AppendOutcome>((resolve, reject) => {
+      const pending: Pending = { order: this.calls++, topic, payload: Buffer.from(data, 'utf8'), attempts: 0, resolve, reject };
+      if (msgId !== undefined) pending.msgId = msgId;
+      this.queue.push(pending);
       void this.pump();
     });
   }
@@ -162,7 +173,7 @@ export class JetStreamAppender {
     const previous = this.tail;
     const anchor = previous === null;
     const predictedSeq = (anchor ? this.lastSeq : previous.predictedSeq) + 1;
-    const id = `${this.idPrefix}.${(this.nextId++).toString(36)}`;
+    const id = pending.msgId ?? `${this.idPrefix}.${(this.nextId++).toString(36)}`;
     const sent: Sent = { pending, anchor, id, predictedSeq, offset: tip.offset + 1, epoch: this.ctx.epoch() };
     const h = headers();
     h.set(OFFSET, String(sent.offset));
@@ -183,6 +194,15 @@ export class JetStreamAppender {
 
   private acked(sent: Sent, ack: PubAck): void {
     this.inFlight.delete(sent);
+    if (ack.duplicate) {
+      // Nothing was stored: the predicted tip is wrong and followers sent behind this message
+      // fail their expectations; break the chain so they are resequenced.
+      this.broken = true;
+      if (this.tips.get(sent.pending.topic)?.offset === sent.offset) this.tips.delete(sent.pending.topic);
+      sent.pending.resolve({ offset: sent.offset, epoch: sent.epoch, duplicateOf: ack.seq });
+      this.settled();
+      return;
+    }
     if (ack.seq > this.lastSeq) this.lastSeq = ack.seq;
     this.probing = false;
     const tip = this.tips.get(sent.pending.topic);

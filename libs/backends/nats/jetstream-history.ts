@@ -1,8 +1,9 @@
-import type { HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
+import type { HistoryLimits, HistoryPage, HistoryStore, IdempotencyKey, IdempotentTip, StreamTip } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
 import { DropSignal } from './drop-signal.js';
 import { ElectionGuard } from './election-guard.js';
 import { JetStreamAppender } from './jetstream-append.js';
+import { natsMsgId, replayOf } from './jetstream-idempotency.js';
 import { apiErrorCode, epochOf, STREAM_NAME_IN_USE, STREAM_NOT_FOUND, streamMissing } from './jetstream-names.js';
 import { type DirectGet, JetStreamReader, type Stored, WALK_LIMIT } from './jetstream-read.js';
 import { watchStreamLeader } from './leader-watch.js';
@@ -39,6 +40,11 @@ export interface JetStreamHistoryOptions {
   epochCheckMs?: number;
   /** Client name shown by the server's monitoring pages. */
   name?: string;
+  /**
+   * IDEMPOTENCY_TTL_MS: the stream's `duplicate_window` (at least DUPLICATE_WINDOW_MS), set when
+   * this store creates or adopts the stream.
+   */
+  idempotencyTtlMs?: number;
 }
 
 /** Window of the stream's duplicate detection; the appender's message ids need none (see jetstream-append.ts). */
@@ -195,9 +201,22 @@ export class JetStreamHistory implements HistoryStore {
     return this.currentEpoch;
   }
 
-  /** Pipelined: see jetstream-append.ts. */
-  append(topic: string, data: string): Promise<StreamTip> {
-    return this.appender.append(topic, data);
+  readonly deduplicates = true;
+
+  /** Pipelined: see jetstream-append.ts. With a key: JetStream's message-id deduplication (jetstream-idempotency.ts). */
+  append(topic: string, data: string): Promise<StreamTip>;
+  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
+  async append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip> {
+    if (key === undefined) return this.appender.append(topic, data);
+    const outcome = await this.appender.append(topic, data, natsMsgId(topic, key.key));
+    if (outcome.duplicateOf === undefined) return { offset: outcome.offset, epoch: outcome.epoch };
+    let original: Awaited<ReturnType<JetStreamReader['bySeq']>>;
+    try {
+      original = await this.reader.bySeq(outcome.duplicateOf);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return replayOf(topic, key.key, data, original, this.currentEpoch);
   }
 
   async since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage> {
@@ -311,11 +330,13 @@ export class JetStreamHistory implements HistoryStore {
         }
       }
       if (adopt) checkStreamSettings(info, this.options.replicas ?? 1);
-      if (adopt && (info.config.max_msgs_per_subject !== this.limits.size || info.config.allow_direct !== true)) {
+      const windowDiffers = info.config.duplicate_window !== this.duplicateWindow();
+      if (adopt && (info.config.max_msgs_per_subject !== this.limits.size || info.config.allow_direct !== true || windowDiffers)) {
         info = await this.jsm.streams.update(this.streamName, {
           ...info.config,
           max_msgs_per_subject: this.limits.size,
           allow_direct: true,
+          duplicate_window: this.duplicateWindow(),
         });
       }
       const epoch = epochOf(info.created);
@@ -331,6 +352,11 @@ export class JetStreamHistory implements HistoryStore {
     return refreshing;
   }
 
+  /** The stream's duplicate window in nanoseconds: IDEMPOTENCY_TTL_MS, at least the appender's own need. */
+  private duplicateWindow(): number {
+    return nanos(Math.max(DUPLICATE_WINDOW_MS, this.options.idempotencyTtlMs ?? 0));
+  }
+
   private streamConfig(): Partial<StreamConfig> {
     return {
       name: this.streamName,
@@ -342,7 +368,7 @@ export class JetStreamHistory implements HistoryStore {
       max_age: 0,
       num_replicas: this.options.replicas ?? 1,
       allow_direct: true,
-      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      duplicate_window: this.duplicateWindow(),
     };
   }
 

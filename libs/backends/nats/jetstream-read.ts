@@ -51,7 +51,8 @@ export class JetStreamReader {
     }
   }
 
-  private async bySeq(seq: number): Promise<Stored | null> {
+  /** The message at stream sequence `seq`, or null when it is gone. */
+  async bySeq(seq: number): Promise<Stored | null> {
     try {
       return toStored(await this.ctx.direct.getMessage(this.ctx.streamName, { seq }));
     } catch (err) {

@@ -6,7 +6,12 @@ import { NatsBus } from './nats-bus.js';
 export function openNatsBackend(url: string, options: BackendOptions): Promise<Backend> {
   return openBusAndHistory(
     () => NatsBus.connect(url, options),
-    (limits) => JetStreamHistory.connect(url, limits, { prefix: options.prefix, replicas: limits.replicas }),
+    (limits) =>
+      JetStreamHistory.connect(url, limits, {
+        prefix: options.prefix,
+        replicas: limits.replicas,
+        idempotencyTtlMs: options.idempotencyTtlMs,
+      }),
     options.history,
   );
 }

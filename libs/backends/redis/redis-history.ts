@@ -4,6 +4,9 @@ import {
   type HistoryLimits,
   type HistoryPage,
   HistoryUnavailableError,
+  IdempotencyConflictError,
+  type IdempotencyKey,
+  type IdempotentTip,
   type PublishingHistoryStore,
   type StreamTip,
 } from '@switchboard/history';
@@ -17,7 +20,8 @@ import {
   type RedisClientTuning,
   type RedisCommandClient,
 } from './redis-client.js';
-import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisHistoryKeys } from './redis-keys.js';
+import { type IdempotentAppendReply, idempotentAppendScript } from './redis-idempotency.js';
+import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisHistoryKeys, redisIdempotencyKey } from './redis-keys.js';
 import { ReplicaWait } from './replica-wait.js';
 
 export interface RedisHistoryOptions extends RedisClientTuning {
@@ -42,6 +46,7 @@ export interface RedisHistoryOptions extends RedisClientTuning {
 interface Scripts {
   switchboardAppend(...args: Array<string | number | Buffer>): Promise<AppendReply>;
   switchboardRead(...args: Array<string | number>): Promise<ReadReply>;
+  switchboardAppendOnce(...args: Array<string | number>): Promise<IdempotentAppendReply>;
 }
 
 const newEpoch = () => `${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
@@ -63,6 +68,7 @@ const newEpoch = () => `${Date.now().toString(36)}${randomBytes(5).toString('hex
 export class RedisHistory implements PublishingHistoryStore {
   readonly kind: 'redis' | 'redis-cluster';
   readonly publishes = true;
+  readonly deduplicates = true;
   private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly appendSettings: AppendSettings;
@@ -88,6 +94,7 @@ export class RedisHistory implements PublishingHistoryStore {
       publishCommand: cluster ? 'SPUBLISH' : 'PUBLISH',
     };
     client.defineCommand('switchboardAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    client.defineCommand('switchboardAppendOnce', { numberOfKeys: 4, lua: idempotentAppendScript(APPEND_SCRIPT) });
     client.defineCommand('switchboardRead', { numberOfKeys: 3, lua: READ_SCRIPT });
     client.on('error', () => undefined); // surfaced as rejected calls
   }
@@ -105,7 +112,9 @@ export class RedisHistory implements PublishingHistoryStore {
     return store;
   }
 
-  async append(topic: string, data: string, envelope?: Uint8Array): Promise<StreamTip> {
+  append(topic: string, data: string): Promise<StreamTip>;
+  append(topic: string, data: string, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
+  async append(topic: string, data: string, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
     const keys = redisHistoryKeys(this.prefix, topic);
     const args: Array<string | number | Buffer> = appendArguments(
       keys,
@@ -120,8 +129,25 @@ export class RedisHistory implements PublishingHistoryStore {
       const at = args.length - 3;
       args[at] = Buffer.concat([envelope, Buffer.from(String(args[at]))]);
     }
+    if (key !== undefined) return this.appendOnce(topic, keys.seq, args, key);
     const [offset, epoch] = await this.run(() => this.replicaWait.run<AppendReply>(keys.seq, 'switchboardAppend', args));
     return { offset, epoch };
+  }
+
+  /** `append` with an idempotency key: checked and remembered inside the same script (redis-idempotency.ts). */
+  private async appendOnce(
+    topic: string,
+    seqKey: string,
+    args: Array<string | number | Buffer>,
+    key: IdempotencyKey,
+  ): Promise<IdempotentTip> {
+    const idem = redisIdempotencyKey(this.prefix, topic, key.key);
+    const withKey = [...args.slice(0, 3), idem, ...args.slice(3), key.fingerprint, key.ttlMs];
+    const [offset, epoch, outcome] = await this.run(() =>
+      this.replicaWait.run<IdempotentAppendReply>(seqKey, 'switchboardAppendOnce', withKey),
+    );
+    if (outcome === 2) throw new IdempotencyConflictError(topic, key.key);
+    return outcome === 1 ? { offset, epoch, replayed: true } : { offset, epoch };
   }
 
   async since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage> {

@@ -63,3 +63,11 @@ export function redisHistoryKeys(prefix: string, topic: string): RedisHistoryKey
   const base = `${prefix}:{${topic}}`;
   return { seq: `${base}:seq`, log: `${base}:log`, epoch: `${base}:epoch` };
 }
+
+/**
+ * The key that remembers an idempotency key of a topic (`<prefix>:{<topic>}:idem:<key>`): in
+ * the topic's slot (the hash tag is the first `{…}`, so braces in `key` change nothing).
+ */
+export function redisIdempotencyKey(prefix: string, topic: string, key: string): string {
+  return `${prefix}:{${topic}}:idem:${key}`;
+}

@@ -88,4 +88,10 @@ export const busEnv = {
    * Redis, the master plus HISTORY_REPLICAS − 1 replicas confirmed with WAIT.
    */
   HISTORY_REPLICAS: intVar(1, 1, 5),
+  /**
+   * How long an idempotency key of the publish API (`Idempotency-Key`, batch `id`) is remembered
+   * per topic; 0 turns idempotency off. On NATS it is the history stream's duplicate window, so
+   * every service that opens the history reads it.
+   */
+  IDEMPOTENCY_TTL_MS: intVar(300_000, 0, 86_400_000),
 };

@@ -1,3 +1,5 @@
+import type { IdempotencyKey, IdempotentTip } from './idempotency.js';
+
 /**
  * Per-topic message history. Offsets come from one sequencer per topic: the first message of
  * an epoch has offset 1 and each next one the previous plus one, so a subscriber can tell a
@@ -48,6 +50,18 @@ export interface HistoryStore {
    */
   append(topic: string, data: string): Promise<StreamTip>;
   /**
+   * With `key` (passed only when `deduplicates`): a repeat of the key on this topic within its
+   * TTL stores nothing and answers the original offset and epoch with `replayed`, or rejects
+   * with IdempotencyConflictError when the data differs.
+   */
+  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
+  /**
+   * True when `append` honours an idempotency key itself, for every process sharing the store
+   * (Redis: inside the append script; JetStream: the stream's message-id window). Otherwise the
+   * Publisher keeps keys in a per-process table.
+   */
+  readonly deduplicates?: boolean;
+  /**
    * What a subscriber missed after `offset` (of `epoch`, when given). With another epoch than
    * the current one, the page holds the current epoch from its start and `complete` is false.
    */
@@ -72,7 +86,8 @@ export interface PublishingHistoryStore extends HistoryStore {
    * As HistoryStore.append; `envelope` (trace context, publish time: libs/protocol
    * bus-envelope.ts) goes before the frame it publishes, when given and not empty.
    */
-  append(topic: string, data: string, envelope?: Uint8Array): Promise<StreamTip>;
+  append(topic: string, data: string): Promise<StreamTip>;
+  append(topic: string, data: string, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
 }
 
 /** True when `store` publishes its appends itself (see PublishingHistoryStore). */

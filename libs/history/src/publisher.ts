@@ -1,12 +1,16 @@
 import { type Bus, BusUnavailableError } from '@switchboard/bus';
 import { encodeBusMessage, encodeMessageFrame } from '@switchboard/protocol';
 import { type HistoryStore, publishesOnAppend } from './history-store.js';
+import type { IdempotencyKey } from './idempotency.js';
+import { IdempotencyTable } from './idempotency-table.js';
 import { PublishTelemetry } from './publish-telemetry.js';
 
 export interface PublishResult {
   /** Offset given by the history store; null when history is off. */
   offset: number | null;
   epoch: string | null;
+  /** True when an idempotency key was seen before: nothing was stored or published now. */
+  replayed?: boolean;
 }
 
 /**
@@ -24,6 +28,10 @@ export interface PublishResult {
  * (edges fill the gap from history on the topic's next message or when their bus comes back,
  * and clients recover it with `since`). While the bus is known to be down nothing is stored.
  *
+ * Idempotency keys go to the store when it deduplicates across processes (`deduplicates`:
+ * Redis, JetStream); otherwise (memory history, history off) this process's bounded table
+ * answers repeats, which is exact for the single-process memory backend.
+ *
  * Each message gets a PRODUCER span while tracing is on; the bus message carries the span's
  * context in its envelope only when sampled (see libs/protocol bus-envelope.ts).
  */
@@ -32,19 +40,35 @@ export class Publisher {
   private readonly tails = new Map<string, Promise<unknown>>();
   /** Messages stored but not announced on the bus (the bus publish failed after the append). */
   unannounced = 0;
+  /** Idempotency keys of this process, when the store does not keep them. */
+  readonly keys: IdempotencyTable;
 
   constructor(
     private readonly bus: Bus,
     private readonly history: HistoryStore | null,
     private readonly telemetry: PublishTelemetry = new PublishTelemetry(null, Number.POSITIVE_INFINITY),
-  ) {}
+    options: { maxIdempotencyKeys?: number } = {},
+  ) {
+    this.keys = new IdempotencyTable(options.maxIdempotencyKeys);
+  }
 
-  async publish(topic: string, dataJson: string): Promise<PublishResult> {
+  /**
+   * Publishes `dataJson` on `topic`. With `key`, a repeat of the key on the topic within its
+   * TTL publishes nothing and answers the original result (`replayed`); another body under the
+   * same key rejects with IdempotencyConflictError.
+   */
+  async publish(topic: string, dataJson: string, key?: IdempotencyKey): Promise<PublishResult> {
     if (this.bus.state !== 'up') throw new BusUnavailableError(`bus is ${this.bus.state}`);
+    if (key === undefined) return this.traced(topic, dataJson);
+    if (this.history?.deduplicates) return this.traced(topic, dataJson, key);
+    return this.keys.run(topic, key, () => this.traced(topic, dataJson));
+  }
+
+  private async traced(topic: string, dataJson: string, key?: IdempotencyKey): Promise<PublishResult> {
     const producer = this.telemetry.startProducer(this.bus.kind, topic, dataJson.length);
-    if (producer === null) return this.store(topic, dataJson, this.telemetry.envelope(null));
+    if (producer === null) return this.store(topic, dataJson, this.telemetry.envelope(null), key);
     try {
-      const result = await this.store(topic, dataJson, this.telemetry.envelope(producer));
+      const result = await this.store(topic, dataJson, this.telemetry.envelope(producer), key);
       if (result.offset !== null) producer.span.setAttribute('switchboard.offset', result.offset);
       producer.end();
       return result;
@@ -54,21 +78,24 @@ export class Publisher {
     }
   }
 
-  private async store(topic: string, dataJson: string, envelope: Buffer): Promise<PublishResult> {
+  private async store(topic: string, dataJson: string, envelope: Buffer, key?: IdempotencyKey): Promise<PublishResult> {
     const { history, telemetry } = this;
     if (history === null) {
       const payload = encodeBusMessage(encodeMessageFrame(topic, null, dataJson), envelope);
       await telemetry.timePublish(() => this.bus.publish(topic, payload));
       return { offset: null, epoch: null };
     }
-    if (publishesOnAppend(history)) return telemetry.timeAppend(history.kind, topic, () => history.append(topic, dataJson, envelope));
+    if (publishesOnAppend(history)) {
+      return telemetry.timeAppend(history.kind, topic, () => history.append(topic, dataJson, key, envelope));
+    }
     // The append starts at once: the store numbers one topic's appends in call order and may
     // have many in flight (JetStream batches them). Only the hand-over to the bus is chained,
     // so frames leave in offset order without waiting for each other's broker confirmation.
-    const stored = telemetry.timeAppend(history.kind, topic, () => history.append(topic, dataJson));
+    const stored = telemetry.timeAppend(history.kind, topic, () => history.append(topic, dataJson, key));
     const previous = this.tails.get(topic);
     const handed = (async () => {
       const tip = await stored;
+      if (tip.replayed) return { tip, sent: Promise.resolve(true) };
       if (previous !== undefined) await previous.catch(() => undefined);
       const frame = encodeBusMessage(encodeMessageFrame(topic, tip.offset, dataJson), envelope);
       const sent = telemetry
@@ -83,7 +110,7 @@ export class Publisher {
     try {
       const { tip, sent } = await handed;
       if (!(await sent)) this.unannounced++;
-      return { offset: tip.offset, epoch: tip.epoch };
+      return tip.replayed ? { offset: tip.offset, epoch: tip.epoch, replayed: true } : { offset: tip.offset, epoch: tip.epoch };
     } finally {
       if (this.tails.get(topic) === handed) this.tails.delete(topic);
     }

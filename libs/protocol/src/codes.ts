@@ -8,6 +8,8 @@ export const ErrorCode = {
   TooLarge: 'too_large',
   TooManySubscriptions: 'too_many_subscriptions',
   Unavailable: 'unavailable',
+  /** HTTP 409: an idempotency key reused on its topic, within its TTL, with another body. */
+  IdempotencyConflict: 'idempotency_conflict',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -61,6 +61,7 @@ describe('control frames and codes', () => {
       'bad_request',
       'bad_topic',
       'forbidden',
+      'idempotency_conflict',
       'rate_limited',
       'too_large',
       'too_many_subscriptions',

@@ -5,6 +5,7 @@ export * from './bundle-size.js';
 export * from './chromium.js';
 export * from './cluster.js';
 export * from './containers.js';
+export * from './fault-proxy.js';
 export * from './haproxy.js';
 export * from './helm-template.js';
 export * from './http.js';

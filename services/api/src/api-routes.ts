@@ -1,14 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HistoryStore, Publisher, PublishResult } from '@switchboard/history';
+import { type HistoryStore, IdempotencyConflictError, idempotencyKey, type Publisher, type PublishResult } from '@switchboard/history';
 import { BodyTooLargeError, decodePathSegment, RateLimits, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './api-keys.js';
 import type { ApiConfig } from './config.js';
-import { type Parsed, parseBatchBody, parsePublishBody } from './publish-request.js';
+import { type Parsed, type PublishRequest, parseBatchBody, parsePublishBody } from './publish-request.js';
 
 export interface ApiDeps {
-  config: Pick<ApiConfig, 'API_KEYS' | 'MAX_MESSAGE_BYTES' | 'MAX_BATCH_BYTES' | 'MAX_BATCH_MESSAGES' | 'API_RATE_LIMIT' | 'HISTORY_SIZE'>;
+  config: Pick<
+    ApiConfig,
+    'API_KEYS' | 'MAX_MESSAGE_BYTES' | 'MAX_BATCH_BYTES' | 'MAX_BATCH_MESSAGES' | 'API_RATE_LIMIT' | 'HISTORY_SIZE' | 'IDEMPOTENCY_TTL_MS'
+  >;
   publisher: Publisher;
   history: HistoryStore | null;
   log: Logger;
@@ -64,6 +67,9 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
   };
 
   const unavailable = (res: ServerResponse, err: unknown, extra: object = {}) => {
+    if (err instanceof IdempotencyConflictError) {
+      return sendJson(res, 409, { error: { code: ErrorCode.IdempotencyConflict, message: err.message }, ...extra });
+    }
     log.warn({ err }, 'publish not accepted');
     sendJson(res, 503, {
       error: { code: ErrorCode.Unavailable, message: 'the message bus is unavailable; the message was not accepted' },
@@ -71,16 +77,24 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
     });
   };
 
+  /** Publishes one message, with its idempotency key when it has one and idempotency is on. */
+  const publish = (message: PublishRequest) => {
+    const ttl = config.IDEMPOTENCY_TTL_MS;
+    const key = message.id === undefined || ttl === 0 ? undefined : idempotencyKey(message.id, message.data, ttl);
+    return publisher.publish(message.topic, message.data, key);
+  };
+
   return new Router()
     .on('POST', /^\/v1\/publish$/, async (req, res) => {
       const caller = authorize(req, res);
       if (caller === null) return;
-      const message = await body(req, res, config.MAX_MESSAGE_BYTES, (b) => parsePublishBody(b, config.MAX_MESSAGE_BYTES));
+      const key = req.headers['idempotency-key'];
+      const message = await body(req, res, config.MAX_MESSAGE_BYTES, (b) => parsePublishBody(b, config.MAX_MESSAGE_BYTES, key));
       if (message === null || !withinRate(caller, res, 1)) return;
       try {
-        const result = await publisher.publish(message.topic, message.data);
-        stats.published++;
-        sendJson(res, 200, result);
+        const { offset, epoch, replayed } = await publish(message);
+        if (!replayed) stats.published++;
+        sendJson(res, 200, { offset, epoch }, replayed ? { 'idempotent-replayed': 'true' } : {});
       } catch (err) {
         unavailable(res, err);
       }
@@ -93,18 +107,18 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
       if (messages === null || !withinRate(caller, res, messages.length)) return;
       // All at once, in order: the store numbers each topic's messages in call order, so the
       // batch costs about one broker round trip instead of one per message.
-      const settled = await Promise.allSettled(messages.map((message) => publisher.publish(message.topic, message.data)));
+      const settled = await Promise.allSettled(messages.map(publish));
       const results: PublishResult[] = [];
       for (const outcome of settled) {
         if (outcome.status === 'rejected') {
           // The first results.length messages were accepted; the others are reported as not
           // accepted (a later one may have been stored anyway, as after any timeout).
-          stats.published += results.length;
           return unavailable(res, outcome.reason, { results });
         }
-        results.push(outcome.value);
+        const { offset, epoch, replayed } = outcome.value;
+        results.push({ offset, epoch });
+        if (!replayed) stats.published++;
       }
-      stats.published += results.length;
       sendJson(res, 200, { results });
     })
     .on('GET', /^\/v1\/topics\/([^/]+)\/history$/, async (req, res, [rawTopic], url) => {

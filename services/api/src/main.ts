@@ -16,6 +16,7 @@ runService('api', async () => {
   const { bus, history } = await openBackend(config.BUS_URL, {
     prefix: config.BUS_PREFIX,
     history: historyLimits(config),
+    idempotencyTtlMs: config.IDEMPOTENCY_TTL_MS,
     onHandlerError: (err, topic) => log.error({ err, topic }, 'bus handler threw'),
   });
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });

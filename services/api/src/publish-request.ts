@@ -1,10 +1,15 @@
+import { isValidIdempotencyKey } from '@switchboard/history';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
 
 /** One message a backend asks to publish, with `data` as JSON text. */
 export interface PublishRequest {
   topic: string;
   data: string;
+  /** Its idempotency key (`Idempotency-Key` header, or the batch message's `id`). */
+  id?: string;
 }
+
+export const BAD_IDEMPOTENCY_KEY = 'must be 1-255 visible ASCII characters (no spaces)';
 
 export interface RequestError {
   status: number;
@@ -41,12 +46,24 @@ export function toPublishRequest(value: unknown, maxDataBytes: number, where = '
     return bad(ErrorCode.BadRequest, `${where}"data" cannot be serialised`);
   }
   if (Buffer.byteLength(data) > maxDataBytes) return bad(ErrorCode.TooLarge, `${where}"data" is over ${maxDataBytes} bytes`, 413);
-  return { ok: true, value: { topic: value.topic, data } };
+  if (value.id === undefined) return { ok: true, value: { topic: value.topic, data } };
+  if (typeof value.id !== 'string' || !isValidIdempotencyKey(value.id))
+    return bad(ErrorCode.BadRequest, `${where}"id" ${BAD_IDEMPOTENCY_KEY}`);
+  return { ok: true, value: { topic: value.topic, data, id: value.id } };
 }
 
-export function parsePublishBody(body: Buffer, maxDataBytes: number): Parsed<PublishRequest> {
+/** A single publish: the body `{"topic","data"}` (an `id` in it is refused) and the `Idempotency-Key` header. */
+export function parsePublishBody(body: Buffer, maxDataBytes: number, idempotencyKey?: string | string[]): Parsed<PublishRequest> {
   const json = parseJson(body);
-  return json.ok ? toPublishRequest(json.value, maxDataBytes) : json;
+  if (!json.ok) return json;
+  if (isRecord(json.value) && 'id' in json.value)
+    return bad(ErrorCode.BadRequest, 'send the key of a single publish as the Idempotency-Key header');
+  const parsed = toPublishRequest(json.value, maxDataBytes);
+  if (!parsed.ok || idempotencyKey === undefined) return parsed;
+  if (typeof idempotencyKey !== 'string' || !isValidIdempotencyKey(idempotencyKey)) {
+    return bad(ErrorCode.BadRequest, `Idempotency-Key ${BAD_IDEMPOTENCY_KEY}, once`);
+  }
+  return { ok: true, value: { ...parsed.value, id: idempotencyKey } };
 }
 
 export function parseBatchBody(body: Buffer, maxDataBytes: number, maxMessages: number): Parsed<PublishRequest[]> {

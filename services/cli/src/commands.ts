@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { presenceQuery } from './presence-query.js';
 import { serviceCommand } from './service-command.js';
+import { historyTool, publishTool, subscribeTool, tokenTool } from './tools/index.js';
 
 const presenceService = serviceCommand(
   'presence',
@@ -27,4 +28,8 @@ export const commands: readonly Command[] = [
     'edge + publish API + presence + demo page in one process, in-memory bus (port 8080)',
     () => import('@switchboard/all-in-one/main'),
   ),
+  publishTool,
+  subscribeTool,
+  historyTool,
+  tokenTool,
 ];

@@ -1,11 +1,9 @@
-import { USAGE_ERROR } from './command.js';
+import { presenceQueryTool } from './tools/index.js';
 
 /**
- * The hook for `switchboard presence <args…>` (the presence query tool): `switchboard
- * presence` with no arguments runs the presence service, with arguments it queries one.
- * The query tool (issue #15) replaces this function's body; until then it refuses.
+ * `switchboard presence <args…>`: with arguments the command queries presence (the service
+ * takes none); see tools/presence.ts.
  */
-export async function presenceQuery(argv: string[]): Promise<number> {
-  process.stderr.write(`switchboard presence ${argv.join(' ')}: the presence query tool is not in this build\n`);
-  return USAGE_ERROR;
+export function presenceQuery(argv: string[]): Promise<number> {
+  return presenceQueryTool(argv);
 }

@@ -15,6 +15,7 @@ runService('edge', async () => {
   const { bus, history } = await openBackend(config.BUS_URL, {
     prefix: config.BUS_PREFIX,
     history: historyLimits(config),
+    idempotencyTtlMs: config.IDEMPOTENCY_TTL_MS,
     onHandlerError: (err, topic) => log.error({ err, topic }, 'bus handler threw'),
   });
   const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'edge', node: config.NODE_ID }) });
