@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { redactUrl, shownValue } from './redact.js';
 
 /** A bad environment variable: the message names it, so start-up can fail with one line. */
 export class ConfigError extends Error {
@@ -29,6 +30,9 @@ export const boolVar = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** The levels LOG_LEVEL accepts (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /** Variables every service reads. */
 export const commonEnv = {
   PORT: intVar(8080, 0, 65535),
@@ -42,7 +46,7 @@ export const commonEnv = {
           .replace(/[^A-Za-z0-9_.-]/g, '-')
           .slice(0, 48)}-${randomBytes(3).toString('hex')}`,
     ),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** PEM certificate (chain) and private key: set both to serve https:// and wss:// (see loadTls in @switchboard/http). */
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
@@ -64,8 +68,9 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessE
   if (!result.success) {
     const issue = result.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
-    const shown = input[name] === undefined ? '' : ` (got "${input[name]}")`;
-    throw new ConfigError(`invalid ${name}${shown}: ${issue?.message ?? 'invalid value'}`);
+    // The value is shown to help, except a secret's (never) and a URL's password (redacted).
+    const shown = input[name] === undefined ? '' : shownValue(name, input[name]);
+    throw new ConfigError(`invalid ${name}${shown}: ${redactUrl(issue?.message ?? 'invalid value')}`);
   }
   return result.data;
 }

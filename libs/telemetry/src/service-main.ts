@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, isLogLevel, type Logger } from './logger.js';
 
 export interface RunningService {
   /** Graceful stop (drain for an edge); the process exits 0 after it resolves. */
@@ -11,7 +11,13 @@ export interface RunningService {
  * then exit code 1.
  */
 export function runService(service: string, start: (log: Logger) => Promise<RunningService>): void {
-  const log = createLogger({ service, nodeId: process.env.NODE_ID ?? '-', level: process.env.LOG_LEVEL ?? 'info' });
+  // LOG_LEVEL is checked before the logger is built with it: a bad one is the one-line error too.
+  const level = process.env.LOG_LEVEL || 'info';
+  const log = createLogger({ service, nodeId: process.env.NODE_ID ?? '-', level: isLogLevel(level) ? level : 'info' });
+  if (!isLogLevel(level)) {
+    log.fatal(`invalid LOG_LEVEL (got "${level.slice(0, 32)}"): one of fatal, error, warn, info, debug, trace, silent`);
+    process.exit(1);
+  }
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   start(log).then(
     (running) => {
