@@ -1,6 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HistoryStore, Publisher, PublishResult } from '@switchboard/history';
-import { BodyTooLargeError, decodePathSegment, RateLimits, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
+import {
+  BodyTooLargeError,
+  decodePathSegment,
+  RateLimits,
+  Router,
+  readBody,
+  refuseBody,
+  sendError,
+  sendJson,
+  sendText,
+} from '@switchboard/http';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import { ApiKeys } from './api-keys.js';
@@ -31,8 +41,7 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
   const authorize = (req: IncomingMessage, res: ServerResponse): string | null => {
     const key = ApiKeys.presented(req);
     if (keys.accepts(key)) return keys.open ? `ip:${req.socket.remoteAddress}` : `key:${key}`;
-    req.resume();
-    sendError(res, 401, ErrorCode.Unauthorized, 'missing or unknown API key (Authorization: Bearer <key>)');
+    refuseBody(req, res, 401, ErrorCode.Unauthorized, 'missing or unknown API key (Authorization: Bearer <key>)');
     return null;
   };
 
@@ -50,8 +59,7 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
       raw = await readBody(req, limit);
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
-      res.setHeader('connection', 'close');
-      sendError(res, 413, ErrorCode.TooLarge, err.message);
+      refuseBody(req, res, 413, ErrorCode.TooLarge, err.message);
       return null;
     }
     const parsed = parse(raw);
