@@ -7,3 +7,4 @@ export * from './router.js';
 export * from './serve.js';
 export * from './tls.js';
 export * from './token-bucket.js';
+export * from './api-keys.js';

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HistoryStore, Publisher, PublishResult } from '@switchboard/history';
 import {
+  ApiKeys,
   BodyTooLargeError,
   decodePathSegment,
   RateLimits,
@@ -13,7 +14,7 @@ import {
 } from '@switchboard/http';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
-import { ApiKeys } from './api-keys.js';
+
 import type { ApiConfig } from './config.js';
 import { type Parsed, parseBatchBody, parsePublishBody } from './publish-request.js';
 

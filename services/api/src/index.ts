@@ -1,3 +1,2 @@
-export * from './api-keys.js';
 export * from './api-routes.js';
 export * from './config.js';
