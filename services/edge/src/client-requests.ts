@@ -40,12 +40,13 @@ export class ClientRequests {
   constructor(private readonly deps: ClientRequestDeps) {}
 
   onText(session: Session, text: string): void {
-    if (session.closed) return;
+    if (session.closed || session.closing) return;
     session.alive = true;
     if (!session.bucket.take()) {
       this.deps.stats.rateLimitCloses++;
       replyError(session, undefined, ErrorCode.RateLimited, 'too many messages');
-      session.close(CloseCode.RateLimited, 'rate limited');
+      // Frames processed before this one are answered first (a stored publish gets its ack).
+      session.closeAfterAnswers(CloseCode.RateLimited, 'rate limited');
       return;
     }
     const decoded = decodeClientFrame(text);
@@ -91,7 +92,7 @@ export class ClientRequests {
   private dispatch(session: Session, frame: ClientFrame): void {
     switch (frame.op) {
       case 'subscribe':
-        void this.subscribe(session, frame);
+        session.track(this.subscribe(session, frame));
         return;
       case 'unsubscribe': {
         const sub = session.subscriptions.get(frame.topic);
@@ -100,11 +101,11 @@ export class ClientRequests {
         return;
       }
       case 'publish':
-        void this.publish(session, frame);
+        session.track(this.publish(session, frame));
         return;
       case 'refresh':
         // Auth on: verified and applied (see auth-gate.ts). Auth off: acknowledged, so clients proceed.
-        void this.deps.auth.refresh(session, frame);
+        session.track(this.deps.auth.refresh(session, frame));
         return;
       case 'connect':
       case 'pong':

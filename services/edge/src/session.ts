@@ -37,6 +37,13 @@ export class Session {
   permissions: Permissions | null = null;
   /** The token's `exp` in ms since the epoch (auth on); Infinity with auth off. */
   expiresAt = Number.POSITIVE_INFINITY;
+  /** Requests (subscribe, publish, refresh) being processed: their answer is still to come. */
+  inflight = 0;
+  /** No further frame is processed: the session closes once `inflight` is 0 (see closeAfterAnswers). */
+  closing = false;
+  /** Bytes of live messages held by this session's subscriptions that are still catching up. */
+  heldBytes = 0;
+  private pendingClose: { code: number; reason: string } | null = null;
 
   constructor(
     readonly id: string,
@@ -48,5 +55,32 @@ export class Session {
   close(code: number, reason: string): void {
     this.closed = true;
     this.transport.close(code, reason);
+  }
+
+  /** Runs one request's processing, counted in `inflight` until it is answered. */
+  track(work: Promise<void>): void {
+    this.inflight++;
+    void work.finally(() => {
+      this.inflight--;
+      if (this.inflight === 0 && this.pendingClose !== null) this.close(this.pendingClose.code, this.pendingClose.reason);
+    });
+  }
+
+  /**
+   * Stops processing frames and closes once every request already being processed has been
+   * answered (within `graceMs`): a client cut for its rate still learns the fate of each frame
+   * it sent before (a stored publish is acknowledged).
+   */
+  closeAfterAnswers(code: number, reason: string, graceMs = 2000): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    if (this.inflight === 0) {
+      this.close(code, reason);
+      return;
+    }
+    this.pendingClose = { code, reason };
+    setTimeout(() => {
+      if (!this.closed) this.close(code, reason);
+    }, graceMs).unref();
   }
 }
