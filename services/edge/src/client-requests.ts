@@ -15,6 +15,7 @@ import type { Logger } from '@switchboard/telemetry';
 import type { AuthGate } from './auth-gate.js';
 import type { EdgeConfig } from './config.js';
 import type { EdgeStats } from './edge-stats.js';
+import { cutSlowConsumer } from './fan-out.js';
 import { answerLive, catchUp } from './recovery.js';
 import { type Session, Subscription } from './session.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
@@ -47,6 +48,12 @@ export class ClientRequests {
       replyError(session, undefined, ErrorCode.RateLimited, 'too many messages');
       // Frames processed before this one are answered first (a stored publish gets its ack).
       session.closeAfterAnswers(CloseCode.RateLimited, 'rate limited');
+      return;
+    }
+    // Answers (acks, errors) count against the send buffer like messages: a client that sends
+    // requests without reading their answers is cut like any slow reader.
+    if (session.owedBytes > this.deps.config.MAX_SEND_BUFFER_BYTES) {
+      cutSlowConsumer(session, this.deps.stats);
       return;
     }
     const decoded = decodeClientFrame(text);
@@ -116,6 +123,7 @@ export class ClientRequests {
 
   private drop(session: Session, sub: Subscription): void {
     sub.active = false;
+    if (sub.pending !== null) sub.takeHeld();
     session.subscriptions.delete(sub.key);
     this.deps.registry.remove(sub);
     this.deps.stats.subscriptions--;
@@ -145,9 +153,15 @@ export class ClientRequests {
     try {
       await registry.add(sub);
       if (session.closed) return;
-      if (history !== null && !isWildcard(sub.key))
-        await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key));
-      else answerLive(sub, frame.id, stats);
+      if (history !== null && !isWildcard(sub.key)) {
+        await session.startCatchUp(config.MAX_CONCURRENT_CATCHUPS);
+        try {
+          const limits = { sendBufferLimit: config.MAX_SEND_BUFFER_BYTES, stallTimeoutMs: config.SEND_STALL_TIMEOUT_MS };
+          await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key), limits);
+        } finally {
+          session.endCatchUp();
+        }
+      } else answerLive(sub, frame.id, stats);
     } catch (err) {
       if (sub.active) this.drop(session, sub);
       if (err instanceof UnsupportedPatternError) {
