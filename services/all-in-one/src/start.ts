@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import { apiEnv, apiRoutes } from '@switchboard/api';
-import { type Bus, MemoryBus } from '@switchboard/bus';
+import { MemoryBus, openHistory } from '@switchboard/backends';
+import type { Bus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
 import { EdgeNode, edgeEnv, edgePresenceSource, type PresenceReporter, startPresenceReporter } from '@switchboard/edge';
-import { type HistoryStore, openHistory } from '@switchboard/history';
+import type { HistoryStore } from '@switchboard/history';
 import { createRoutedServer, listen, loadTls } from '@switchboard/http';
 import { dashboardRoutes, PresenceService, presenceSettingsEnv } from '@switchboard/presence';
 import { createLogger, createMetricsRegistry, type Logger } from '@switchboard/telemetry';

@@ -1,6 +1,6 @@
-import { connectBus } from '@switchboard/bus';
+import { connectBus, openHistory } from '@switchboard/backends';
 import { openSettingWarnings } from '@switchboard/config';
-import { openHistory, Publisher } from '@switchboard/history';
+import { Publisher } from '@switchboard/history';
 import { createRoutedServer, healthRoutes, listen, loadTls } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { apiRoutes } from './api-routes.js';

@@ -1,4 +1,4 @@
-import { UnsupportedPatternError } from '@switchboard/bus';
+import { UnsupportedPatternError } from '@switchboard/backends';
 import type { HistoryStore, Publisher } from '@switchboard/history';
 import {
   type ClientFrame,

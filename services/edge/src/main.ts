@@ -1,6 +1,5 @@
-import { connectBus } from '@switchboard/bus';
+import { connectBus, openHistory } from '@switchboard/backends';
 import { openSettingWarnings } from '@switchboard/config';
-import { openHistory } from '@switchboard/history';
 import { createRoutedServer, listen, loadTls } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { loadEdgeConfig } from './config.js';

@@ -1,5 +1,5 @@
-import { connectBus } from '@switchboard/bus';
-import { openHistory, Publisher } from '@switchboard/history';
+import { connectBus, openHistory } from '@switchboard/backends';
+import { Publisher } from '@switchboard/history';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { loadPresenceConfig } from './config.js';
 import { startPresenceServer } from './presence-server.js';

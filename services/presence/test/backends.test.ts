@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Bus, connectBus } from '@switchboard/bus';
+import { connectBus, openHistory } from '@switchboard/backends';
+import type { Bus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
 import { PresenceReporter } from '@switchboard/edge';
-import { type HistoryStore, openHistory, Publisher } from '@switchboard/history';
+import { type HistoryStore, Publisher } from '@switchboard/history';
 import type { PresenceSource } from '@switchboard/presence-report';
 import { PRESENCE_USERS_TOPIC, readMessageHeader } from '@switchboard/protocol';
 import { createLogger } from '@switchboard/telemetry';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryHistory } from '../src/index.js';
-import { runHistoryConformance } from './conformance.js';
+import { runHistoryConformance } from '@switchboard/history/conformance';
+import { MemoryHistory } from '../memory-history.js';
 
 runHistoryConformance('memory', async () => ({ createStore: async (limits) => new MemoryHistory(limits) }));
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { HistoryUnavailableError } from '@switchboard/history';
+import { runHistoryConformance } from '@switchboard/history/conformance';
 import { type BrokerHandle, startNats } from '@switchboard/testkit';
 import { connect } from 'nats';
-import { HistoryUnavailableError } from '../src/history-store.js';
-import { epochOf, JetStreamHistory } from '../src/jetstream-history.js';
-import { openHistory } from '../src/open-history.js';
-import { runHistoryConformance } from './conformance.js';
+import { openHistory } from '../../open-history.js';
+import { epochOf, JetStreamHistory } from '../jetstream-history.js';
 
 let stores = 0;
 /** A prefix (hence a stream) per store, so stores with different limits do not share one. */

@@ -1,5 +1,5 @@
-import { MemoryBroker, MemoryBus } from '../src/index.js';
-import { runBusConformance } from './conformance.js';
+import { runBusConformance } from '@switchboard/bus/conformance';
+import { MemoryBroker, MemoryBus } from '../memory-bus.js';
 
 runBusConformance('memory', async () => {
   const broker = new MemoryBroker();

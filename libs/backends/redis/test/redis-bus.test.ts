@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Bus, BusState } from '@switchboard/bus';
+import { BusUnavailableError } from '@switchboard/bus';
+import { runBusConformance } from '@switchboard/bus/conformance';
 import { type BrokerHandle, startRedis, startRedisCluster } from '@switchboard/testkit';
 import { Cluster } from 'ioredis';
-import type { Bus, BusState } from '../src/bus.js';
-import { BusUnavailableError } from '../src/bus.js';
-import { connectBus } from '../src/connect.js';
-import { RedisBus } from '../src/redis-bus.js';
-import { parseRedisUrl } from '../src/redis-client.js';
-import { UnsupportedPatternError } from '../src/redis-errors.js';
-import { redisChannel, redisPatternGlob, redisTopicOfChannel } from '../src/redis-keys.js';
-import { redisKeySlot } from '../src/redis-slot.js';
-import { runBusConformance } from './conformance.js';
+import { connectBus } from '../../connect.js';
+import { RedisBus } from '../redis-bus.js';
+import { parseRedisUrl } from '../redis-client.js';
+import { UnsupportedPatternError } from '../redis-errors.js';
+import { redisChannel, redisPatternGlob, redisTopicOfChannel } from '../redis-keys.js';
+import { redisKeySlot } from '../redis-slot.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let unique = 0;

@@ -1,5 +1,5 @@
+import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from '@switchboard/bus';
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
-import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from './bus.js';
 
 export interface NatsBusOptions {
   /** Subject prefix (BUS_PREFIX); a topic `t` travels on `<prefix>.m.t`. Default `sb`. */

@@ -1,5 +1,5 @@
+import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from '@switchboard/bus';
 import { isWildcard, matchTopic } from '@switchboard/protocol';
-import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from './bus.js';
 
 /**
  * The in-process "broker" that memory buses share. One per process by default; tests create

@@ -1,6 +1,6 @@
+import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from '@switchboard/bus';
 import { isWildcard, matchTopic } from '@switchboard/protocol';
 import type { Cluster } from 'ioredis';
-import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from './bus.js';
 import {
   closeRedisClient,
   connectRedisClient,

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { redisHistoryKeys } from '@switchboard/bus';
-import { RedisBus } from '@switchboard/bus/redis-bus';
-import { parseRedisUrl } from '@switchboard/bus/redis-client';
+import { HistoryUnavailableError, Publisher } from '@switchboard/history';
+import { runHistoryConformance } from '@switchboard/history/conformance';
 import { encodeMessageFrame } from '@switchboard/protocol';
 import { type BrokerHandle, startRedis, startRedisCluster } from '@switchboard/testkit';
 import { Cluster, Redis } from 'ioredis';
-import { HistoryUnavailableError } from '../src/history-store.js';
-import { openHistory } from '../src/open-history.js';
-import { Publisher } from '../src/publisher.js';
-import { REDIS_EMPTY_EPOCH, RedisHistory } from '../src/redis-history.js';
-import { runHistoryConformance } from './conformance.js';
+import { openHistory } from '../../open-history.js';
+import { RedisBus } from '../redis-bus.js';
+import { parseRedisUrl } from '../redis-client.js';
+import { REDIS_EMPTY_EPOCH, RedisHistory } from '../redis-history.js';
+import { redisHistoryKeys } from '../redis-keys.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let unique = 0;

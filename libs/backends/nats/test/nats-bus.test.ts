@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type Bus, type BusState, BusUnavailableError } from '@switchboard/bus';
+import { runBusConformance } from '@switchboard/bus/conformance';
 import { type BrokerHandle, startNats } from '@switchboard/testkit';
-import { type Bus, type BusState, BusUnavailableError } from '../src/bus.js';
-import { connectBus } from '../src/connect.js';
-import { NatsBus } from '../src/nats-bus.js';
-import { runBusConformance } from './conformance.js';
+import { connectBus } from '../../connect.js';
+import { NatsBus } from '../nats-bus.js';
 
 runBusConformance('nats', async () => {
   const broker = await startNats();

@@ -1,3 +1,5 @@
+import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
+import { HistoryUnavailableError } from '@switchboard/history';
 import {
   AckPolicy,
   connect,
@@ -17,8 +19,6 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from 'nats';
-import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from './history-store.js';
-import { HistoryUnavailableError } from './history-store.js';
 
 export interface JetStreamHistoryOptions {
   /** Subject prefix (BUS_PREFIX): messages live on `<prefix>.h.<topic>` in stream `<PREFIX>_HISTORY`. Default `sb`. */

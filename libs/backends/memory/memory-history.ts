@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from './history-store.js';
-import { HistoryUnavailableError } from './history-store.js';
+import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
+import { HistoryUnavailableError } from '@switchboard/history';
 
 interface StoredEntry extends HistoryEntry {
   expiresAt: number;

@@ -1,5 +1,5 @@
-import type { Bus } from './bus.js';
-import { MemoryBus } from './memory-bus.js';
+import type { Bus } from '@switchboard/bus';
+import { MemoryBus } from './memory/memory-bus.js';
 
 /** BUS_URL names a backend this build cannot use. */
 export class UnsupportedBusError extends Error {
@@ -19,7 +19,7 @@ export async function connectBus(url: string, options: BusOptions = {}): Promise
       return new MemoryBus();
     case 'nats': {
       // Loaded on demand, so the memory-only all-in-one never loads nats.js.
-      const { NatsBus } = await import('./nats-bus.js');
+      const { NatsBus } = await import('./nats/nats-bus.js');
       return NatsBus.connect(url, { prefix: options.prefix });
     }
     case 'redis':
@@ -27,7 +27,7 @@ export async function connectBus(url: string, options: BusOptions = {}): Promise
     case 'redis-cluster':
     case 'redis-clusters': {
       // Loaded on demand, so the memory-only all-in-one never loads ioredis.
-      const { RedisBus } = await import('./redis-bus.js');
+      const { RedisBus } = await import('./redis/redis-bus.js');
       return RedisBus.connect(url, { prefix: options.prefix });
     }
     default:

@@ -1,5 +1,5 @@
-import type { HistoryLimits, HistoryStore } from './history-store.js';
-import { MemoryHistory } from './memory-history.js';
+import type { HistoryLimits, HistoryStore } from '@switchboard/history';
+import { MemoryHistory } from './memory/memory-history.js';
 
 /** History settings as the services read them (HISTORY_SIZE 0 = off). */
 export interface HistorySettings {
@@ -23,7 +23,7 @@ export async function openHistory(busUrl: string, settings: HistorySettings): Pr
       return new MemoryHistory(limits);
     case 'nats': {
       // Loaded on demand, so the memory-only all-in-one never loads nats.js.
-      const { JetStreamHistory } = await import('./jetstream-history.js');
+      const { JetStreamHistory } = await import('./nats/jetstream-history.js');
       return JetStreamHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX });
     }
     case 'redis':
@@ -31,7 +31,7 @@ export async function openHistory(busUrl: string, settings: HistorySettings): Pr
     case 'redis-cluster':
     case 'redis-clusters': {
       // Loaded on demand, so the memory-only all-in-one never loads ioredis.
-      const { RedisHistory } = await import('./redis-history.js');
+      const { RedisHistory } = await import('./redis/redis-history.js');
       return RedisHistory.connect(busUrl, limits, { prefix: settings.BUS_PREFIX });
     }
     default:

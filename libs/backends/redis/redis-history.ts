@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisHistoryKeys } from '@switchboard/bus';
+import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
+import { HistoryUnavailableError } from '@switchboard/history';
+import { encodeMessageFrame } from '@switchboard/protocol';
 import {
   closeRedisClient,
   connectRedisClient,
@@ -7,10 +9,8 @@ import {
   parseRedisUrl,
   type RedisClientTuning,
   type RedisCommandClient,
-} from '@switchboard/bus/redis-client';
-import { encodeMessageFrame } from '@switchboard/protocol';
-import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from './history-store.js';
-import { HistoryUnavailableError } from './history-store.js';
+} from './redis-client.js';
+import { checkRedisPrefix, DEFAULT_REDIS_PREFIX, redisChannel, redisHistoryKeys } from './redis-keys.js';
 
 /**
  * The epoch `tip` and `since` report for a topic without a sequence (never published, or

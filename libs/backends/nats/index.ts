@@ -1,0 +1,2 @@
+export * from './jetstream-history.js';
+export * from './nats-bus.js';
