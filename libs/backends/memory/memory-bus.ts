@@ -1,5 +1,5 @@
 import { type Bus, type BusHandler, type BusState, type BusSubscription, BusUnavailableError } from '@switchboard/bus';
-import { isWildcard, matchTopic } from '@switchboard/protocol';
+import { isWildcard, SubjectIndex } from '@switchboard/protocol';
 
 /**
  * The in-process "broker" that memory buses share. One per process by default; tests create
@@ -7,33 +7,38 @@ import { isWildcard, matchTopic } from '@switchboard/protocol';
  */
 export class MemoryBroker {
   private readonly exact = new Map<string, Set<BusHandler>>();
-  private readonly patterns = new Map<string, Set<BusHandler>>();
+  /** Wildcard patterns in a token trie: a delivery costs O(tokens + matches), not O(patterns). */
+  private readonly patterns = new SubjectIndex<BusHandler>();
 
   add(pattern: string, handler: BusHandler): void {
-    const table = isWildcard(pattern) ? this.patterns : this.exact;
-    let handlers = table.get(pattern);
+    if (isWildcard(pattern)) {
+      this.patterns.add(pattern, handler);
+      return;
+    }
+    let handlers = this.exact.get(pattern);
     if (handlers === undefined) {
       handlers = new Set();
-      table.set(pattern, handlers);
+      this.exact.set(pattern, handlers);
     }
     handlers.add(handler);
   }
 
   remove(pattern: string, handler: BusHandler): void {
-    const table = isWildcard(pattern) ? this.patterns : this.exact;
-    const handlers = table.get(pattern);
+    if (isWildcard(pattern)) {
+      this.patterns.remove(pattern, handler);
+      return;
+    }
+    const handlers = this.exact.get(pattern);
     if (handlers === undefined) return;
     handlers.delete(handler);
-    if (handlers.size === 0) table.delete(pattern);
+    if (handlers.size === 0) this.exact.delete(pattern);
   }
 
   deliver(topic: string, payload: Uint8Array): void {
     const handlers = this.exact.get(topic);
     if (handlers !== undefined) for (const handler of handlers) handler(topic, payload);
     if (this.patterns.size === 0) return;
-    for (const [pattern, matching] of this.patterns) {
-      if (matchTopic(pattern, topic)) for (const handler of matching) handler(topic, payload);
-    }
+    for (const handler of this.patterns.match(topic)) handler(topic, payload);
   }
 }
 

@@ -125,6 +125,7 @@ export class ClientRequests {
     sub.active = false;
     if (sub.pending !== null) sub.takeHeld();
     session.subscriptions.delete(sub.key);
+    if (isWildcard(sub.key)) session.patterns--;
     this.deps.registry.remove(sub);
     this.deps.stats.subscriptions--;
   }
@@ -147,8 +148,24 @@ export class ClientRequests {
       replyError(session, frame.id, ErrorCode.TooManySubscriptions, `at most ${config.MAX_SUBSCRIPTIONS} subscriptions per connection`);
       return;
     }
+    const wildcard = isWildcard(frame.topic);
+    if (wildcard && session.patterns >= config.MAX_PATTERNS_PER_CONNECTION) {
+      const limit = config.MAX_PATTERNS_PER_CONNECTION;
+      replyError(session, frame.id, ErrorCode.TooManySubscriptions, `at most ${limit} wildcard subscriptions per connection`);
+      return;
+    }
+    if (!registry.admits(frame.topic, config.MAX_PATTERNS_PER_EDGE)) {
+      replyError(
+        session,
+        frame.id,
+        ErrorCode.TooManySubscriptions,
+        'this server holds its maximum of distinct wildcard patterns; retry later',
+      );
+      return;
+    }
     const sub = new Subscription(session, frame.topic);
     session.subscriptions.set(sub.key, sub);
+    if (wildcard) session.patterns++;
     stats.subscriptions++;
     try {
       await registry.add(sub);

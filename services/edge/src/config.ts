@@ -9,6 +9,10 @@ export const edgeEnv = {
   /** Largest WebSocket frame (and publish body) accepted; bigger frames close with 1009. */
   MAX_MESSAGE_BYTES: intVar(65_536, 64, 64 * 1024 * 1024),
   MAX_SUBSCRIPTIONS: intVar(128, 1, 100_000),
+  /** Wildcard subscriptions per connection (within MAX_SUBSCRIPTIONS). */
+  MAX_PATTERNS_PER_CONNECTION: intVar(128, 0, 100_000),
+  /** Distinct wildcard patterns this edge holds (one bus subscription each; on Redis one PSUBSCRIBE each). */
+  MAX_PATTERNS_PER_EDGE: intVar(50_000, 0, 10_000_000),
   /** 0 = no limit. */
   MAX_CONNECTIONS: intVar(0, 0),
   /** Client frames per second per connection (token bucket refill), and the bucket size. */

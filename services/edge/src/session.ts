@@ -59,6 +59,8 @@ export class Session {
   inflight = 0;
   /** No further frame is processed: the session closes once `inflight` is 0 (see closeAfterAnswers). */
   closing = false;
+  /** Wildcard subscriptions among `subscriptions` (MAX_PATTERNS_PER_CONNECTION). */
+  patterns = 0;
   /** Bytes of live messages held by this session's subscriptions that are still catching up. */
   heldBytes = 0;
   /** Since when a replay waits on a socket over its low-water mark, and its buffered bytes then (see recovery.ts). */

@@ -157,3 +157,11 @@ export function report(attack: string, figures: { peakMb: number; baselineMb: nu
     `# hostile ${attack}: RSS ${figures.baselineMb.toFixed(0)} → peak ${figures.peakMb.toFixed(0)} MB (+${growth.toFixed(0)} MB, bound ${bound}); watcher got ${figures.published} messages in order`,
   );
 }
+
+/** Answers the server's heartbeat pings, so an idle test client is not cut (4008) during a long attack. */
+export function keepAlive(client: WsTestClient): WsTestClient {
+  client.ws.on('message', (data) => {
+    if (data.toString() === '{"op":"ping"}') client.send({ op: 'pong' });
+  });
+  return client;
+}
