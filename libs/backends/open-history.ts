@@ -5,6 +5,8 @@ import { MemoryHistory } from './memory/memory-history.js';
 export interface HistorySettings {
   HISTORY_SIZE: number;
   HISTORY_TTL_MS: number;
+  /** Bound on history's bytes over all topics (memory: evicts oldest; JetStream: the stream's max_bytes). */
+  HISTORY_MAX_BYTES?: number;
   /** The bus's BUS_PREFIX (default `sb`): Redis history publishes on the bus's channels. */
   BUS_PREFIX?: string;
 }
@@ -16,7 +18,7 @@ export interface HistorySettings {
  */
 export async function openHistory(busUrl: string, settings: HistorySettings): Promise<HistoryStore | null> {
   if (settings.HISTORY_SIZE === 0) return null;
-  const limits: HistoryLimits = { size: settings.HISTORY_SIZE, ttlMs: settings.HISTORY_TTL_MS };
+  const limits: HistoryLimits = { size: settings.HISTORY_SIZE, ttlMs: settings.HISTORY_TTL_MS, maxBytes: settings.HISTORY_MAX_BYTES };
   const scheme = busUrl.split('://', 1)[0];
   switch (scheme) {
     case 'memory':

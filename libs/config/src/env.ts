@@ -24,6 +24,24 @@ export const listVar = () =>
         .filter((s) => s.length > 0),
     );
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A byte count: an integer, optionally with a unit (`64MiB`, `500MB`, `1GiB`, `4096`). */
+export const bytesVar = (fallback: number, min = 0) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v, ctx) => {
+      const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(v);
+      const unit = BYTE_UNITS[(match?.[2] ?? '').toLowerCase()];
+      const bytes = match === null || unit === undefined ? Number.NaN : Number(match[1]) * unit;
+      if (!Number.isSafeInteger(bytes) || bytes < min) {
+        ctx.addIssue({ code: 'custom', message: `a byte count of at least ${min} (an integer, or with KiB/MiB/GiB/KB/MB/GB)` });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+
 export const boolVar = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -87,4 +105,6 @@ export const busEnv = {
   /** Messages kept per topic; 0 turns history (and recovery) off. */
   HISTORY_SIZE: intVar(100, 0, 1_000_000),
   HISTORY_TTL_MS: intVar(300_000, 1),
+  /** Bound on the bytes history holds over all topics (`268435456`, `256MiB`, `64MB`); see docs/operations.md. */
+  HISTORY_MAX_BYTES: bytesVar(256 * 1024 * 1024, 1024),
 };

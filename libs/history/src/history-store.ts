@@ -31,6 +31,11 @@ export interface HistoryLimits {
   size: number;
   /** How long a message is kept, in milliseconds. */
   ttlMs: number;
+  /**
+   * Bound on the bytes of all topics' messages (HISTORY_MAX_BYTES); past it the oldest messages,
+   * across topics, are dropped. Unset = no bound beyond size × topics.
+   */
+  maxBytes?: number;
 }
 
 export interface HistoryStore {

@@ -1,3 +1,4 @@
+export * from './api-keys.js';
 export * from './health-routes.js';
 export * from './path.js';
 export * from './rate-limits.js';
@@ -7,4 +8,3 @@ export * from './router.js';
 export * from './serve.js';
 export * from './tls.js';
 export * from './token-bucket.js';
-export * from './api-keys.js';
