@@ -25,12 +25,14 @@ export interface HistorySettings {
   HISTORY_TTL_MS: number;
   /** Servers holding each message before an ack (default 1). */
   HISTORY_REPLICAS?: number;
+  /** Bound on history's bytes over all topics (memory: evicts oldest; JetStream: the stream's max_bytes). */
+  HISTORY_MAX_BYTES?: number;
 }
 
 /** The history limits of the settings, or null when history is off. */
 export function historyLimits(settings: HistorySettings): HistoryLimits | null {
   if (settings.HISTORY_SIZE === 0) return null;
-  return { size: settings.HISTORY_SIZE, ttlMs: settings.HISTORY_TTL_MS, replicas: settings.HISTORY_REPLICAS ?? 1 };
+  return { size: settings.HISTORY_SIZE, ttlMs: settings.HISTORY_TTL_MS, replicas: settings.HISTORY_REPLICAS ?? 1, maxBytes: settings.HISTORY_MAX_BYTES };
 }
 
 /** Opens the history (when asked) after the bus; closes the bus again if the history fails. */

@@ -7,7 +7,7 @@ import {
   BusUnavailableError,
   HandlerErrors,
 } from '@switchboard/bus';
-import { isWildcard, matchTopic } from '@switchboard/protocol';
+import { isWildcard, SubjectIndex } from '@switchboard/protocol';
 
 /**
  * The in-process "broker" that memory buses share. One per process by default; tests create
@@ -15,33 +15,38 @@ import { isWildcard, matchTopic } from '@switchboard/protocol';
  */
 export class MemoryBroker {
   private readonly exact = new Map<string, Set<Delivery>>();
-  private readonly patterns = new Map<string, Set<Delivery>>();
+  /** Wildcard patterns in a token trie: a delivery costs O(tokens + matches), not O(patterns). */
+  private readonly patterns = new SubjectIndex<Delivery>();
 
   add(pattern: string, handler: Delivery): void {
-    const table = isWildcard(pattern) ? this.patterns : this.exact;
-    let handlers = table.get(pattern);
+    if (isWildcard(pattern)) {
+      this.patterns.add(pattern, handler);
+      return;
+    }
+    let handlers = this.exact.get(pattern);
     if (handlers === undefined) {
       handlers = new Set();
-      table.set(pattern, handlers);
+      this.exact.set(pattern, handlers);
     }
     handlers.add(handler);
   }
 
   remove(pattern: string, handler: Delivery): void {
-    const table = isWildcard(pattern) ? this.patterns : this.exact;
-    const handlers = table.get(pattern);
+    if (isWildcard(pattern)) {
+      this.patterns.remove(pattern, handler);
+      return;
+    }
+    const handlers = this.exact.get(pattern);
     if (handlers === undefined) return;
     handlers.delete(handler);
-    if (handlers.size === 0) table.delete(pattern);
+    if (handlers.size === 0) this.exact.delete(pattern);
   }
 
   deliver(topic: string, payload: Uint8Array): void {
     const handlers = this.exact.get(topic);
     if (handlers !== undefined) for (const handler of handlers) handler.deliver(topic, payload);
     if (this.patterns.size === 0) return;
-    for (const [pattern, matching] of this.patterns) {
-      if (matchTopic(pattern, topic)) for (const handler of matching) handler.deliver(topic, payload);
-    }
+    for (const handler of this.patterns.match(topic)) handler.deliver(topic, payload);
   }
 }
 

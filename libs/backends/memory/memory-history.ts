@@ -4,24 +4,45 @@ import { HistoryUnavailableError } from '@switchboard/history';
 
 interface StoredEntry extends HistoryEntry {
   expiresAt: number;
+  /** False once dropped (by size, age or the byte bound); the eviction queue skips it. */
+  held: boolean;
+  log: TopicLog;
 }
 
 interface TopicLog {
   last: number;
+  /** The epoch this topic's offsets belong to (the store's, or a later one after the counter was freed). */
+  epoch: string;
+  /** When the last message was appended. */
+  appendedAt: number;
   /** Oldest first; never longer than `limits.size`. */
   entries: StoredEntry[];
 }
 
+/** Bytes counted per message besides its data text (the entry object, its array slot, queue slot). */
+const ENTRY_OVERHEAD = 96;
+
 /**
- * History in process memory: a bounded array per topic, expired lazily and by a periodic sweep.
- * One epoch per store (per process life): a topic's offset counter is kept for as long as the
- * store lives, even after its messages expired, so offsets never restart inside an epoch. An
- * idle topic costs its name and one small object; its message array is freed.
+ * History in process memory: a bounded array per topic, expired lazily and by a periodic sweep,
+ * and a bound on all topics' bytes (`limits.maxBytes`, HISTORY_MAX_BYTES): past it the oldest
+ * messages of any topic are dropped, in append order.
+ *
+ * Epochs: a topic's offset counter is kept while it holds messages and for `ttlMs` after its
+ * last append; then (nothing held, idle) the sweep frees it, so idle topics cost nothing. If the
+ * topic is published again its offsets start over at 1 in a NEW epoch (`<store epoch>.<n>`), so
+ * offsets never restart inside an epoch. A restart of the process is a new epoch too.
  */
 export class MemoryHistory implements HistoryStore {
   readonly kind = 'memory';
   private readonly logs = new Map<string, TopicLog>();
+  /** The epoch of the store's first generation of topics. */
   readonly epoch = randomBytes(6).toString('base64url');
+  /** Bumped each time a sweep frees counters: topics created afterwards get a new epoch. */
+  private generation = 0;
+  /** Every held message in append order (with dropped ones not yet passed), for the byte bound. */
+  private queue: StoredEntry[] = [];
+  private queueHead = 0;
+  private bytes = 0;
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -34,23 +55,40 @@ export class MemoryHistory implements HistoryStore {
     this.sweeper.unref();
   }
 
+  /** Bytes held over all topics (data text + a fixed overhead per message), for metrics and tests. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
+  /** Topics whose counters are held. */
+  get topicCount(): number {
+    return this.logs.size;
+  }
+
   async append(topic: string, data: string): Promise<StreamTip> {
     if (this.closed) throw new HistoryUnavailableError('history store is closed');
+    const now = this.now();
     let log = this.logs.get(topic);
     if (log === undefined) {
-      log = { last: 0, entries: [] };
+      log = { last: 0, epoch: this.currentEpoch(), appendedAt: now, entries: [] };
       this.logs.set(topic, log);
     }
     log.last += 1;
-    log.entries.push({ offset: log.last, data, expiresAt: this.now() + this.limits.ttlMs });
-    if (log.entries.length > this.limits.size) log.entries.shift();
-    return { offset: log.last, epoch: this.epoch };
+    log.appendedAt = now;
+    const entry: StoredEntry = { offset: log.last, data, expiresAt: now + this.limits.ttlMs, held: true, log };
+    log.entries.push(entry);
+    this.queue.push(entry);
+    this.bytes += data.length + ENTRY_OVERHEAD;
+    if (log.entries.length > this.limits.size) this.drop(log.entries.shift() as StoredEntry);
+    this.enforceBytes();
+    return { offset: log.last, epoch: log.epoch };
   }
 
   async since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage> {
     const log = this.live(topic);
     const last = log?.last ?? 0;
-    const sameEpoch = epoch === undefined || epoch === this.epoch;
+    const current = log?.epoch ?? this.currentEpoch();
+    const sameEpoch = epoch === undefined || epoch === current;
     const from = sameEpoch ? offset : 0;
     const messages: HistoryEntry[] = [];
     for (const entry of log?.entries ?? []) {
@@ -61,17 +99,20 @@ export class MemoryHistory implements HistoryStore {
     const nothingNewer = last <= from;
     const startsRight = messages[0]?.offset === from + 1;
     const complete = (sameEpoch || offset === 0) && (nothingNewer || startsRight);
-    return { offset: last, epoch: this.epoch, messages, complete };
+    return { offset: last, epoch: current, messages, complete };
   }
 
   async tip(topic: string): Promise<StreamTip> {
-    return { offset: this.logs.get(topic)?.last ?? 0, epoch: this.epoch };
+    const log = this.logs.get(topic);
+    return { offset: log?.last ?? 0, epoch: log?.epoch ?? this.currentEpoch() };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
     this.logs.clear();
+    this.queue = [];
+    this.bytes = 0;
   }
 
   /** Number of messages held over all topics, for metrics and tests. */
@@ -79,6 +120,58 @@ export class MemoryHistory implements HistoryStore {
     let count = 0;
     for (const log of this.logs.values()) count += log.entries.length;
     return count;
+  }
+
+  private currentEpoch(): string {
+    return this.generation === 0 ? this.epoch : `${this.epoch}.${this.generation}`;
+  }
+
+  /** Uncounts a message that left its topic's log. */
+  private drop(entry: StoredEntry): void {
+    if (!entry.held) return;
+    entry.held = false;
+    this.bytes -= entry.data.length + ENTRY_OVERHEAD;
+    entry.data = '';
+  }
+
+  /** Drops the oldest messages, across topics, while over the byte bound. */
+  private enforceBytes(): void {
+    const max = this.limits.maxBytes;
+    if (max !== undefined) {
+      while (this.bytes > max && this.queueHead < this.queue.length) {
+        const entry = this.queue[this.queueHead++] as StoredEntry;
+        if (!entry.held) continue;
+        const entries = entry.log.entries;
+        // The oldest held message overall is the oldest of its topic.
+        if (entries[0] === entry) entries.shift();
+        else entries.splice(entries.indexOf(entry), 1);
+        this.drop(entry);
+      }
+    }
+    this.compactQueue();
+  }
+
+  /** Forgets queue slots of messages already dropped, once they are most of the queue. */
+  private compactQueue(): void {
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    const heldCount = this.queue.length - this.queueHead;
+    if (heldCount > 4096 && this.messageCountAtMost(heldCount / 2)) {
+      this.queue = this.queue.slice(this.queueHead).filter((e) => e.held);
+      this.queueHead = 0;
+    }
+  }
+
+  /** True when at most `n` messages are held (cheap: stops counting past n). */
+  private messageCountAtMost(n: number): boolean {
+    let count = 0;
+    for (const log of this.logs.values()) {
+      count += log.entries.length;
+      if (count > n) return false;
+    }
+    return true;
   }
 
   /** The topic's log with expired entries dropped. */
@@ -90,13 +183,27 @@ export class MemoryHistory implements HistoryStore {
 
   private expire(log: TopicLog, now: number): void {
     let expired = 0;
-    while (expired < log.entries.length && (log.entries[expired] as StoredEntry).expiresAt <= now) expired++;
+    while (expired < log.entries.length && (log.entries[expired] as StoredEntry).expiresAt <= now) {
+      this.drop(log.entries[expired] as StoredEntry);
+      expired++;
+    }
     if (expired === log.entries.length) log.entries = [];
     else if (expired > 0) log.entries.splice(0, expired);
   }
 
+  /** Expires messages and frees the counters of topics idle for `ttlMs` with nothing held. */
   private sweep(): void {
     const now = this.now();
-    for (const log of this.logs.values()) this.expire(log, now);
+    let freed = false;
+    for (const [topic, log] of this.logs) {
+      this.expire(log, now);
+      if (log.entries.length === 0 && now - log.appendedAt >= this.limits.ttlMs) {
+        this.logs.delete(topic);
+        freed = true;
+      }
+    }
+    // Topics created from now on start over at offset 1: a new epoch says so.
+    if (freed) this.generation++;
+    this.compactQueue();
   }
 }

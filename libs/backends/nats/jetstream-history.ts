@@ -330,11 +330,19 @@ export class JetStreamHistory implements HistoryStore {
         }
       }
       if (adopt) checkStreamSettings(info, this.options.replicas ?? 1);
+      const maxBytes = this.limits.maxBytes ?? -1;
       const windowDiffers = info.config.duplicate_window !== this.duplicateWindow();
-      if (adopt && (info.config.max_msgs_per_subject !== this.limits.size || info.config.allow_direct !== true || windowDiffers)) {
+      if (
+        adopt &&
+        (info.config.max_msgs_per_subject !== this.limits.size ||
+          info.config.allow_direct !== true ||
+          info.config.max_bytes !== maxBytes ||
+          windowDiffers)
+      ) {
         info = await this.jsm.streams.update(this.streamName, {
           ...info.config,
           max_msgs_per_subject: this.limits.size,
+          max_bytes: maxBytes,
           allow_direct: true,
           duplicate_window: this.duplicateWindow(),
         });
@@ -365,6 +373,8 @@ export class JetStreamHistory implements HistoryStore {
       storage: StorageType.File,
       discard: DiscardPolicy.Old,
       max_msgs_per_subject: this.limits.size,
+      // HISTORY_MAX_BYTES: the stream drops its oldest messages (any topic) past it.
+      max_bytes: this.limits.maxBytes ?? -1,
       max_age: 0,
       num_replicas: this.options.replicas ?? 1,
       allow_direct: true,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { redactUrl, shownValue } from './redact.js';
 
 /** A bad environment variable: the message names it, so start-up can fail with one line. */
 export class ConfigError extends Error {
@@ -23,11 +24,32 @@ export const listVar = () =>
         .filter((s) => s.length > 0),
     );
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A byte count: an integer, optionally with a unit (`64MiB`, `500MB`, `1GiB`, `4096`). */
+export const bytesVar = (fallback: number, min = 0) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((v, ctx) => {
+      const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(v);
+      const unit = BYTE_UNITS[(match?.[2] ?? '').toLowerCase()];
+      const bytes = match === null || unit === undefined ? Number.NaN : Number(match[1]) * unit;
+      if (!Number.isSafeInteger(bytes) || bytes < min) {
+        ctx.addIssue({ code: 'custom', message: `a byte count of at least ${min} (an integer, or with KiB/MiB/GiB/KB/MB/GB)` });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+
 export const boolVar = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** The levels LOG_LEVEL accepts (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Variables every service reads. */
 export const commonEnv = {
@@ -42,7 +64,7 @@ export const commonEnv = {
           .replace(/[^A-Za-z0-9_.-]/g, '-')
           .slice(0, 48)}-${randomBytes(3).toString('hex')}`,
     ),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** PEM certificate (chain) and private key: set both to serve https:// and wss:// (see loadTls in @switchboard/http). */
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
@@ -64,8 +86,9 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessE
   if (!result.success) {
     const issue = result.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
-    const shown = input[name] === undefined ? '' : ` (got "${input[name]}")`;
-    throw new ConfigError(`invalid ${name}${shown}: ${issue?.message ?? 'invalid value'}`);
+    // The value is shown to help, except a secret's (never) and a URL's password (redacted).
+    const shown = input[name] === undefined ? '' : shownValue(name, input[name]);
+    throw new ConfigError(`invalid ${name}${shown}: ${redactUrl(issue?.message ?? 'invalid value')}`);
   }
   return result.data;
 }
@@ -94,4 +117,6 @@ export const busEnv = {
    * every service that opens the history reads it.
    */
   IDEMPOTENCY_TTL_MS: intVar(300_000, 0, 86_400_000),
+  /** Bound on the bytes history holds over all topics (`268435456`, `256MiB`, `64MB`); see docs/operations.md. */
+  HISTORY_MAX_BYTES: bytesVar(256 * 1024 * 1024, 1024),
 };

@@ -39,6 +39,11 @@ export interface HistoryLimits {
    * one server ignores it.
    */
   replicas?: number;
+  /**
+   * Bound on the bytes of all topics' messages (HISTORY_MAX_BYTES); past it the oldest messages,
+   * across topics, are dropped. Unset = no bound beyond size × topics.
+   */
+  maxBytes?: number;
 }
 
 export interface HistoryStore {

@@ -1,3 +1,4 @@
+export * from './api-keys.js';
 export * from './health-routes.js';
 export * from './path.js';
 export * from './rate-limits.js';

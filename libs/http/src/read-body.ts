@@ -1,4 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorCode } from '@switchboard/protocol';
+import { sendError } from './respond.js';
 
 /** The request body was larger than allowed (answer 413). */
 export class BodyTooLargeError extends Error {
@@ -6,14 +8,13 @@ export class BodyTooLargeError extends Error {
 }
 
 /**
- * Reads a request body up to `limit` bytes. Past the limit it stops reading and rejects with
- * BodyTooLargeError (the caller answers 413 and the connection is closed after the answer).
+ * Reads a request body up to `limit` bytes. Past the limit (declared or counted) it stops
+ * reading and rejects with BodyTooLargeError; the caller answers with `refuseBody` (413).
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
       reject(new BodyTooLargeError(`body is ${declared} bytes, the limit is ${limit}`));
       return;
     }
@@ -23,7 +24,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         req.removeAllListeners('data');
-        req.resume();
+        req.pause();
         reject(new BodyTooLargeError(`body is over the limit of ${limit} bytes`));
         return;
       }
@@ -32,4 +33,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks, size)));
     req.on('error', reject);
   });
+}
+
+/**
+ * Answers a request whose body will not be read (401, 413, …) with `Connection: close`: the
+ * server then closes the connection once the answer is written, instead of reading (and
+ * discarding) a body it refused, which could be gigabytes (`Content-Length: 10000000000`).
+ */
+export function refuseBody(req: IncomingMessage, res: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  req.pause();
+  sendError(res, status, code, message, { connection: 'close' });
 }

@@ -13,8 +13,9 @@ export function sendError(
   status: number,
   code: ErrorCode | 'not_found' | 'method_not_allowed',
   message: string,
+  headers: Record<string, string> = {},
 ): void {
-  sendJson(res, status, { error: { code, message } });
+  sendJson(res, status, { error: { code, message } }, headers);
 }
 
 export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {

@@ -1,6 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '@switchboard/protocol';
+import { sendError } from './respond.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => void | Promise<void>;
+
+/** The request target as a URL, or null when it is not one (`//[/x`, a bad authority). */
+function parseTarget(target: string | undefined): URL | null {
+  const raw = target ?? '/';
+  // A target must be a path (origin-form): `//host/…` would be read as an authority.
+  if (!raw.startsWith('/') || raw.startsWith('//')) return null;
+  return URL.canParse(raw, 'http://localhost') ? new URL(raw, 'http://localhost') : null;
+}
 
 interface Route {
   method: string;
@@ -23,7 +33,12 @@ export class Router {
 
   /** Routes the request; resolves false when no route's path matches. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseTarget(req.url);
+    if (url === null) {
+      // `GET //[/sse?token=…`: not a path a route can match; a 400, never a 500 (nor a log line with the target).
+      sendError(res, 400, ErrorCode.BadRequest, 'malformed request target');
+      return true;
+    }
     let pathMatched = false;
     for (const route of this.routes) {
       const match = route.pattern.exec(url.pathname);

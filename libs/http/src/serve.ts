@@ -41,6 +41,7 @@ export function createRoutedServer(routers: Router[], log: ServeLogger, options:
         for (const router of routers) if (await router.handle(req, res)) return;
         sendError(res, 404, 'not_found', 'no such resource');
       } catch (err) {
+        // The target may hold a token (`/sse?token=`): logged redacted (the logger's `url` serializer).
         log.error({ err, url: req.url }, 'request handler failed');
         if (!res.headersSent) sendError(res, 500, 'unavailable', 'internal error');
         else res.destroy();

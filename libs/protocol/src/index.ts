@@ -4,4 +4,5 @@ export * from './decode.js';
 export * from './encode.js';
 export type * from './frames.js';
 export * from './reserved-topics.js';
+export * from './subject-index.js';
 export * from './topic.js';

@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, isLogLevel, type Logger } from './logger.js';
 import { startTracing, type TracingHandle } from './tracing/start-tracing.js';
 
 export interface RunningService {
@@ -13,7 +13,13 @@ export interface RunningService {
  * then exit code 1.
  */
 export function runService(service: string, start: (log: Logger) => Promise<RunningService>): void {
-  const log = createLogger({ service, nodeId: process.env.NODE_ID ?? '-', level: process.env.LOG_LEVEL ?? 'info' });
+  // LOG_LEVEL is checked before the logger is built with it: a bad one is the one-line error too.
+  const level = process.env.LOG_LEVEL || 'info';
+  const log = createLogger({ service, nodeId: process.env.NODE_ID ?? '-', level: isLogLevel(level) ? level : 'info' });
+  if (!isLogLevel(level)) {
+    log.fatal(`invalid LOG_LEVEL (got "${level.slice(0, 32)}"): one of fatal, error, warn, info, debug, trace, silent`);
+    process.exit(1);
+  }
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   let tracing: TracingHandle | null = null;
   startTracing(service)

@@ -1,9 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HistoryStore, IdempotencyConflictError, idempotencyKey, type Publisher, type PublishResult } from '@switchboard/history';
-import { BodyTooLargeError, decodePathSegment, RateLimits, Router, readBody, sendError, sendJson, sendText } from '@switchboard/http';
+import {
+  ApiKeys,
+  BodyTooLargeError,
+  decodePathSegment,
+  RateLimits,
+  Router,
+  readBody,
+  refuseBody,
+  sendError,
+  sendJson,
+  sendText,
+} from '@switchboard/http';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
-import { ApiKeys } from './api-keys.js';
+
 import type { ApiConfig } from './config.js';
 import { type Parsed, type PublishRequest, parseBatchBody, parsePublishBody } from './publish-request.js';
 
@@ -34,8 +45,7 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
   const authorize = (req: IncomingMessage, res: ServerResponse): string | null => {
     const key = ApiKeys.presented(req);
     if (keys.accepts(key)) return keys.open ? `ip:${req.socket.remoteAddress}` : `key:${key}`;
-    req.resume();
-    sendError(res, 401, ErrorCode.Unauthorized, 'missing or unknown API key (Authorization: Bearer <key>)');
+    refuseBody(req, res, 401, ErrorCode.Unauthorized, 'missing or unknown API key (Authorization: Bearer <key>)');
     return null;
   };
 
@@ -53,8 +63,7 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
       raw = await readBody(req, limit);
     } catch (err) {
       if (!(err instanceof BodyTooLargeError)) throw err;
-      res.setHeader('connection', 'close');
-      sendError(res, 413, ErrorCode.TooLarge, err.message);
+      refuseBody(req, res, 413, ErrorCode.TooLarge, err.message);
       return null;
     }
     const parsed = parse(raw);

@@ -1,4 +1,3 @@
-export * from './api-keys.js';
 export * from './api-metrics.js';
 export * from './api-routes.js';
 export * from './config.js';

@@ -104,7 +104,9 @@ export class AuthGate {
    * `refresh`: a valid token for the same `sub` replaces the session's expiry and permissions
    * (ack). Another `sub`, or an invalid token: error `unauthorized`, the old token stays; but if
    * the old token has already expired, the connection is closed with 4001. A valid token that
-   * grants nothing closes with 4003. Existing subscriptions are kept either way.
+   * grants nothing closes with 4003. Existing subscriptions are kept either way. Every refresh
+   * is answered; when several overlap, the last one sent decides the token (an older one that
+   * completes later is answered, not applied).
    */
   async refresh(session: Session, frame: RefreshFrame): Promise<void> {
     const ack = () => session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, offset: null }));
@@ -123,7 +125,14 @@ export class AuthGate {
     } catch (err) {
       reason = err instanceof TokenRejectedError ? err.message : 'invalid token';
     }
-    if (session.closed || this.refreshes.get(session) !== seq) return;
+    if (session.closed) return;
+    if (this.refreshes.get(session) !== seq) {
+      // A newer refresh was sent meanwhile: it decides the session's token; this one is still answered.
+      if (verified === null || reason !== '')
+        session.transport.sendText(encodeServerFrame({ op: 'error', id: frame.id, code: 'unauthorized', message: reason }));
+      else ack();
+      return;
+    }
     if (verified === null || reason !== '') {
       this.options.log.debug({ session: session.id, reason }, 'refresh refused');
       if (Date.now() > session.expiresAt) {

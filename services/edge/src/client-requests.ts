@@ -15,6 +15,7 @@ import type { Logger } from '@switchboard/telemetry';
 import type { AuthGate } from './auth-gate.js';
 import type { EdgeConfig } from './config.js';
 import type { EdgeStats } from './edge-stats.js';
+import { cutSlowConsumer } from './fan-out.js';
 import { answerLive, catchUp } from './recovery.js';
 import { type Session, Subscription } from './session.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
@@ -42,12 +43,19 @@ export class ClientRequests {
   constructor(private readonly deps: ClientRequestDeps) {}
 
   onText(session: Session, text: string): void {
-    if (session.closed) return;
+    if (session.closed || session.closing) return;
     session.alive = true;
     if (!session.bucket.take()) {
       this.deps.stats.rateLimitCloses++;
       replyError(session, undefined, ErrorCode.RateLimited, 'too many messages');
-      session.close(CloseCode.RateLimited, 'rate limited');
+      // Frames processed before this one are answered first (a stored publish gets its ack).
+      session.closeAfterAnswers(CloseCode.RateLimited, 'rate limited');
+      return;
+    }
+    // Answers (acks, errors) count against the send buffer like messages: a client that sends
+    // requests without reading their answers is cut like any slow reader.
+    if (session.owedBytes > this.deps.config.MAX_SEND_BUFFER_BYTES) {
+      cutSlowConsumer(session, this.deps.stats);
       return;
     }
     const decoded = decodeClientFrame(text);
@@ -93,7 +101,7 @@ export class ClientRequests {
   private dispatch(session: Session, frame: ClientFrame): void {
     switch (frame.op) {
       case 'subscribe':
-        void this.subscribe(session, frame);
+        session.track(this.subscribe(session, frame));
         return;
       case 'unsubscribe': {
         const sub = session.subscriptions.get(frame.topic);
@@ -102,11 +110,11 @@ export class ClientRequests {
         return;
       }
       case 'publish':
-        void traceClientPublish(frame.topic, () => this.publish(session, frame));
+        session.track(traceClientPublish(frame.topic, () => this.publish(session, frame)));
         return;
       case 'refresh':
         // Auth on: verified and applied (see auth-gate.ts). Auth off: acknowledged, so clients proceed.
-        void this.deps.auth.refresh(session, frame);
+        session.track(this.deps.auth.refresh(session, frame));
         return;
       case 'connect':
       case 'pong':
@@ -117,7 +125,9 @@ export class ClientRequests {
 
   private drop(session: Session, sub: Subscription): void {
     sub.active = false;
+    if (sub.pending !== null) sub.takeHeld();
     session.subscriptions.delete(sub.key);
+    if (isWildcard(sub.key)) session.patterns--;
     this.deps.registry.remove(sub);
     this.deps.stats.subscriptions--;
   }
@@ -140,17 +150,39 @@ export class ClientRequests {
       replyError(session, frame.id, ErrorCode.TooManySubscriptions, `at most ${config.MAX_SUBSCRIPTIONS} subscriptions per connection`);
       return;
     }
+    const wildcard = isWildcard(frame.topic);
+    if (wildcard && session.patterns >= config.MAX_PATTERNS_PER_CONNECTION) {
+      const limit = config.MAX_PATTERNS_PER_CONNECTION;
+      replyError(session, frame.id, ErrorCode.TooManySubscriptions, `at most ${limit} wildcard subscriptions per connection`);
+      return;
+    }
+    if (!registry.admits(frame.topic, config.MAX_PATTERNS_PER_EDGE)) {
+      replyError(
+        session,
+        frame.id,
+        ErrorCode.TooManySubscriptions,
+        'this server holds its maximum of distinct wildcard patterns; retry later',
+      );
+      return;
+    }
     const sub = new Subscription(session, frame.topic);
     session.subscriptions.set(sub.key, sub);
+    if (wildcard) session.patterns++;
     stats.subscriptions++;
     try {
       await registry.add(sub);
       if (session.closed) return;
-      if (history !== null && !isWildcard(sub.key))
-        await traceRecovery(sub.key, frame.since, () =>
-          catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key)),
-        );
-      else answerLive(sub, frame.id, stats);
+      if (history !== null && !isWildcard(sub.key)) {
+        await session.startCatchUp(config.MAX_CONCURRENT_CATCHUPS);
+        try {
+          const limits = { sendBufferLimit: config.MAX_SEND_BUFFER_BYTES, stallTimeoutMs: config.SEND_STALL_TIMEOUT_MS };
+          await traceRecovery(sub.key, frame.since, () =>
+            catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key), limits),
+          );
+        } finally {
+          session.endCatchUp();
+        }
+      } else answerLive(sub, frame.id, stats);
     } catch (err) {
       if (sub.active) this.drop(session, sub);
       if (err instanceof UnsupportedPatternError) {

@@ -9,6 +9,10 @@ export const edgeEnv = {
   /** Largest WebSocket frame (and publish body) accepted; bigger frames close with 1009. */
   MAX_MESSAGE_BYTES: intVar(65_536, 64, 64 * 1024 * 1024),
   MAX_SUBSCRIPTIONS: intVar(128, 1, 100_000),
+  /** Wildcard subscriptions per connection (within MAX_SUBSCRIPTIONS). */
+  MAX_PATTERNS_PER_CONNECTION: intVar(128, 0, 100_000),
+  /** Distinct wildcard patterns this edge holds (one bus subscription each; on Redis one PSUBSCRIBE each). */
+  MAX_PATTERNS_PER_EDGE: intVar(50_000, 0, 10_000_000),
   /** 0 = no limit. */
   MAX_CONNECTIONS: intVar(0, 0),
   /** Client frames per second per connection (token bucket refill), and the bucket size. */
@@ -16,6 +20,10 @@ export const edgeEnv = {
   MESSAGE_RATE_BURST: intVar(200, 1),
   /** Bytes queued for one client before it is cut as a slow consumer (4008). */
   MAX_SEND_BUFFER_BYTES: intVar(1_048_576, 1024),
+  /** A replay (subscribe with `since`) whose socket takes nothing for this long is cut as a slow consumer (4008). */
+  SEND_STALL_TIMEOUT_MS: intVar(5_000, 100, 600_000),
+  /** Subscribes with history (tip read, or a replay) running at once per connection; more wait their turn. */
+  MAX_CONCURRENT_CATCHUPS: intVar(4, 1, 1000),
   HEARTBEAT_MS: intVar(25_000, 100, 3_600_000),
   DRAIN_TIMEOUT_MS: intVar(10_000, 0, 600_000),
   /** On drain, how long /readyz reports 503 before clients are asked to reconnect (lets the load balancer notice). */

@@ -187,16 +187,26 @@ export class EdgeNode implements HealthSource {
     const refusal = this.guard.check(req);
     const full = config.MAX_CONNECTIONS > 0 && this.sessions.size >= config.MAX_CONNECTIONS;
     const request = parseSseRequest(req, url, config.MAX_SUBSCRIPTIONS);
+    // A page of an allowed origin may read the stream (EventSource is subject to CORS, unlike WebSocket).
+    const origin = req.headers.origin;
+    const cors: Record<string, string> =
+      refusal === null && origin !== undefined
+        ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' }
+        : {};
     if (refusal !== null)
       sendError(res, refusal.status, refusal.status === 429 ? ErrorCode.RateLimited : ErrorCode.Forbidden, refusal.text);
-    else if (!this.ready() || full) sendError(res, 503, ErrorCode.Unavailable, 'not ready or full; retry later');
-    else if (typeof request === 'string') sendError(res, 400, ErrorCode.BadTopic, request);
-    else this.streamSse(res, request);
+    else if (!this.ready() || full) sendError(res, 503, ErrorCode.Unavailable, 'not ready or full; retry later', cors);
+    else if (typeof request === 'string') sendError(res, 400, ErrorCode.BadTopic, request, cors);
+    // A stream cannot send a `connect` frame: with auth on, no token in the URL is refused at once.
+    else if (this.auth.enabled && request.token === null)
+      sendError(res, 401, ErrorCode.Unauthorized, 'auth is on: give the token in the URL (/sse?topics=…&token=…)', cors);
+    else this.streamSse(res, request, cors);
   }
 
-  private streamSse(res: ServerResponse, request: SseRequest): void {
+  private streamSse(res: ServerResponse, request: SseRequest, cors: Record<string, string>): void {
     const { config } = this.options;
     res.writeHead(200, {
+      ...cors,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',

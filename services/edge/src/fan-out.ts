@@ -1,7 +1,7 @@
 import { CloseCode } from '@switchboard/protocol';
 import type { EdgeStats } from './edge-stats.js';
 import type { OutboundMessage } from './outbound-message.js';
-import type { Subscription } from './session.js';
+import type { Session, Subscription } from './session.js';
 
 /**
  * The hot path: sends one message to every local subscriber of a topic. Per subscriber it is a
@@ -19,8 +19,8 @@ export function fanOut(subscribers: ReadonlySet<Subscription>, message: Outbound
       continue;
     }
     const transport = sub.session.transport;
-    if (transport.bufferedBytes > sendBufferLimit) {
-      cutSlowConsumer(sub, stats);
+    if (sub.session.owedBytes > sendBufferLimit) {
+      cutSlowConsumer(sub.session, stats);
       continue;
     }
     transport.sendMessage(message);
@@ -29,14 +29,17 @@ export function fanOut(subscribers: ReadonlySet<Subscription>, message: Outbound
   stats.deliveries += delivered;
 }
 
-/** A subscription still catching up keeps live messages, within the send-buffer limit. */
+/**
+ * A subscription still catching up keeps live messages; they count, with what its transport
+ * has not sent yet, against the send-buffer limit of the session.
+ */
 function hold(sub: Subscription, message: OutboundMessage, sendBufferLimit: number, stats: EdgeStats): void {
-  sub.pendingBytes += message.payload.length;
-  if (sub.pendingBytes > sendBufferLimit) cutSlowConsumer(sub, stats);
-  else sub.pending?.push(message);
+  if (sub.hold(message) > sendBufferLimit) cutSlowConsumer(sub.session, stats);
 }
 
-function cutSlowConsumer(sub: Subscription, stats: EdgeStats): void {
+/** Closes a session that owes its client more than the send-buffer limit (4008). */
+export function cutSlowConsumer(session: Session, stats: EdgeStats): void {
+  if (session.closed) return;
   stats.slowConsumerCloses++;
-  sub.session.close(CloseCode.Timeout, 'slow consumer');
+  session.close(CloseCode.Timeout, 'slow consumer');
 }

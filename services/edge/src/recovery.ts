@@ -1,16 +1,36 @@
-import type { HistoryStore } from '@switchboard/history';
+import type { HistoryPage, HistoryStore } from '@switchboard/history';
 import type { StreamPosition } from '@switchboard/protocol';
 import { encodeMessageFrame, encodeServerFrame } from '@switchboard/protocol';
 import type { EdgeStats } from './edge-stats.js';
+import { cutSlowConsumer } from './fan-out.js';
 import type { Interest } from './interest.js';
 import { OutboundMessage } from './outbound-message.js';
 import type { Subscription } from './session.js';
 
+/** Messages read from history per request of a replay. */
+export const REPLAY_PAGE = 32;
+/** How often a waiting replay looks again (unsubscribed? closed?) when the socket does not drain. */
+const RECHECK_MS = 100;
+
+/** How a replay is paced: MAX_SEND_BUFFER_BYTES and SEND_STALL_TIMEOUT_MS. */
+export interface ReplayLimits {
+  /** The session's budget of bytes owed to its client (unsent + held); over it: 4008. */
+  sendBufferLimit: number;
+  /** A replay waiting this long for a socket that does not drain closes the session with 4008. */
+  stallTimeoutMs: number;
+}
+
 /**
  * Brings a new subscription up to date. The subscription is already registered and holds live
- * messages in `pending`. This reads the topic's tip (or, with `since`, the missed messages),
- * sends the `ack`, then the missed messages, then the held live ones newer than the last sent,
- * and finally lets live messages through directly.
+ * messages in `pending`. This reads the topic's tip (or, with `since`, the first page of missed
+ * messages), sends the `ack`, then the missed messages, then the held live ones newer than the
+ * last sent, and finally lets live messages through directly.
+ *
+ * A replay never queues the whole window: it reads history a page at a time and, before each
+ * message, waits while the transport holds more than the low-water mark (a quarter of the
+ * send-buffer limit). Held live messages count against the limit meanwhile (see fan-out.ts). A
+ * socket that does not drain for `stallTimeoutMs` while a replay waits on it is a slow
+ * consumer: 4008. An unsubscribe or close ends the replay at its next step.
  */
 export async function catchUp(
   sub: Subscription,
@@ -20,6 +40,7 @@ export async function catchUp(
   id: number | undefined,
   stats: EdgeStats,
   interest: Interest | undefined,
+  limits: ReplayLimits,
 ): Promise<void> {
   const transport = sub.session.transport;
   if (since === undefined) {
@@ -29,20 +50,62 @@ export async function catchUp(
     transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: tip.offset, epoch: tip.epoch }));
     return release(sub, tip.offset, stats);
   }
-  const page = await stats.delivery.timeRead(() => history.since(sub.key, since.offset, limit, since.epoch));
-  stats.delivery.replaySize.observe(page.messages.length);
+  let page = await stats.delivery.timeRead(() => history.since(sub.key, since.offset, Math.min(limit, REPLAY_PAGE), since.epoch));
   interest?.noteTip(page.offset, page.epoch);
   if (!sub.active) return ackWithoutOffset(sub, id);
   transport.sendText(
     encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: page.offset, epoch: page.epoch, recovered: page.complete }),
   );
-  let lastSent = since.epoch === undefined || since.epoch === page.epoch ? since.offset : 0;
-  for (const entry of page.messages) {
-    transport.sendMessage(new OutboundMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
-    stats.deliveries++;
-    lastSent = entry.offset;
+  const epoch = page.epoch;
+  const tip = page.offset;
+  let lastSent = since.epoch === undefined || since.epoch === epoch ? since.offset : 0;
+  let sent = 0;
+  for (;;) {
+    for (const entry of page.messages) {
+      if (entry.offset <= lastSent || entry.offset > tip) continue;
+      if (!(await roomToSend(sub, limits, stats))) return;
+      transport.sendMessage(new OutboundMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
+      stats.deliveries++;
+      lastSent = entry.offset;
+      sent++;
+    }
+    if (lastSent >= tip || sent >= limit || page.messages.length === 0) break;
+    const next: HistoryPage = await stats.delivery.timeRead(() =>
+      history.since(sub.key, lastSent, Math.min(limit - sent, REPLAY_PAGE), epoch),
+    );
+    // The topic started over meanwhile: its Interest closes the subscribers (epochChanged).
+    if (next.epoch !== epoch || !sub.active || sub.session.closed) break;
+    page = next;
   }
-  release(sub, lastSent, stats);
+  stats.delivery.replaySize.observe(sent);
+  if (sub.active && !sub.session.closed) release(sub, lastSent, stats);
+}
+
+/**
+ * Waits until the transport is under the low-water mark. False when the replay must stop: the
+ * client unsubscribed or is gone, or its socket took nothing for `stallTimeoutMs` (then it is
+ * cut, 4008). The stall is the session's, not this replay's: a client that undoes each
+ * subscribe and sends the next cannot restart the clock.
+ */
+async function roomToSend(sub: Subscription, limits: ReplayLimits, stats: EdgeStats): Promise<boolean> {
+  const session = sub.session;
+  const lowWater = limits.sendBufferLimit / 4;
+  for (;;) {
+    if (!sub.active || session.closed) return false;
+    const buffered = session.transport.bufferedBytes;
+    const now = Date.now();
+    if (buffered <= lowWater) {
+      session.stall = null;
+      return true;
+    }
+    // Progress (the client took bytes) restarts the clock.
+    if (session.stall === null || buffered < session.stall.bytes) session.stall = { since: now, bytes: buffered };
+    else if (now - session.stall.since >= limits.stallTimeoutMs) {
+      cutSlowConsumer(session, stats);
+      return false;
+    }
+    await session.transport.drained(RECHECK_MS);
+  }
 }
 
 /** Answers a live-only subscribe (wildcard, or history off), then lets live messages through. */
@@ -58,10 +121,7 @@ function ackWithoutOffset(sub: Subscription, id: number | undefined): void {
 
 /** Sends the held live messages newer than `lastSent` (all when null) and opens the gate. */
 function release(sub: Subscription, lastSent: number | null, stats: EdgeStats): void {
-  const held = sub.pending ?? [];
-  sub.pending = null;
-  sub.pendingBytes = 0;
-  for (const message of held) {
+  for (const message of sub.takeHeld()) {
     const offset = message.offset;
     if (lastSent !== null && offset !== null && offset <= lastSent) continue;
     sub.session.transport.sendMessage(message);

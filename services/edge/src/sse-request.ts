@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isValidPattern, type StreamPosition } from '@switchboard/protocol';
+import { isClientReadableReservedTopic, isValidPattern, type StreamPosition } from '@switchboard/protocol';
 
 /** What a `GET /sse` asks for: topics, a token, and where to resume each topic. */
 export interface SseRequest {
@@ -25,7 +25,8 @@ export function parseSseRequest(req: IncomingMessage, url: URL, maxTopics: numbe
   const topics = [...new Set((url.searchParams.get('topics') ?? '').split(',').filter((t) => t.length > 0))];
   if (topics.length === 0) return 'topics: give one or more, comma-separated (/sse?topics=a,b)';
   if (topics.length > maxTopics) return `topics: at most ${maxTopics}`;
-  const bad = topics.find((t) => !isValidPattern(t));
+  // The same topics as a WebSocket `subscribe`: patterns, and the client-readable reserved ones (`$presence.users`).
+  const bad = topics.find((t) => !isValidPattern(t) && !isClientReadableReservedTopic(t));
   if (bad !== undefined) return `topics: invalid topic "${String(bad).slice(0, 64)}"`;
   const since = new Map<string, StreamPosition>();
   const ids = [...(url.searchParams.get('since') ?? '').split(','), String(req.headers['last-event-id'] ?? '')];

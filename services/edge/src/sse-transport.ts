@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { readMessageHeader } from '@switchboard/protocol';
+import { drainOrClose } from './drain-wait.js';
 import type { OutboundMessage } from './outbound-message.js';
 import type { Transport } from './transport.js';
 
@@ -63,6 +64,10 @@ export class SseTransport implements Transport {
 
   get bufferedBytes(): number {
     return this.res.writableLength + (this.res.socket?.writableLength ?? 0);
+  }
+
+  drained(maxWaitMs: number): Promise<void> {
+    return drainOrClose(this.res, maxWaitMs);
   }
 
   close(code: number, reason: string): void {

@@ -20,6 +20,8 @@ export interface RegistryOptions {
  */
 export class SubscriptionRegistry {
   private readonly interests = new Map<string, Interest>();
+  /** Distinct wildcard patterns held (bounded by MAX_PATTERNS_PER_EDGE, see `admits`). */
+  private patterns = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -30,6 +32,16 @@ export class SubscriptionRegistry {
   /** Number of topics and patterns this edge holds a bus subscription for. */
   get topicCount(): number {
     return this.interests.size;
+  }
+
+  /** Distinct wildcard patterns this edge holds a bus subscription for. */
+  get patternCount(): number {
+    return this.patterns;
+  }
+
+  /** False when `key` is a wildcard pattern this edge does not hold yet and it holds `maxPatterns` already. */
+  admits(key: string, maxPatterns: number): boolean {
+    return !isWildcard(key) || this.interests.has(key) || this.patterns < maxPatterns;
   }
 
   /** The local subscribers of a topic or pattern (for presence); do not modify. */
@@ -64,9 +76,10 @@ export class SubscriptionRegistry {
         if (!wildcard || !isReservedTopic(topic)) created.receive(payload);
       });
       created.bus.catch(() => {
-        if (this.interests.get(sub.key) === created) this.interests.delete(sub.key);
+        if (this.interests.get(sub.key) === created) this.forget(sub.key);
       });
       this.interests.set(sub.key, created);
+      if (wildcard) this.patterns++;
       interest = created;
     }
     interest.subscribers.add(sub);
@@ -82,8 +95,12 @@ export class SubscriptionRegistry {
     const interest = this.interests.get(sub.key);
     if (interest === undefined || !interest.subscribers.delete(sub)) return;
     if (interest.subscribers.size > 0) return;
-    this.interests.delete(sub.key);
+    this.forget(sub.key);
     interest.bus?.then((s) => s.unsubscribe()).catch(() => undefined);
+  }
+
+  private forget(key: string): void {
+    if (this.interests.delete(key) && isWildcard(key)) this.patterns--;
   }
 
   /** After a bus outage: every ordered topic fetches what it missed. */

@@ -11,6 +11,12 @@ export interface Transport {
   sendMessage(message: OutboundMessage): void;
   /** Bytes accepted for sending that the client has not taken yet. */
   readonly bufferedBytes: number;
+  /**
+   * Resolves when the client took some of what is buffered (the socket drained), when the
+   * connection closed, or after `maxWaitMs`, whichever is first. A replay waits on it while the
+   * buffer is over its low-water mark (backpressure).
+   */
+  drained(maxWaitMs: number): Promise<void>;
   /** Closes with a contract close code; idempotent. */
   close(code: number, reason: string): void;
 }

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { drainOrClose } from './drain-wait.js';
 import type { OutboundMessage } from './outbound-message.js';
 import type { Transport } from './transport.js';
 import { enqueue, flushOwner, type QueueOwner } from './write-coalescer.js';
@@ -54,6 +55,12 @@ export class WsTransport implements Transport, QueueOwner {
   /** Bytes the client has not taken yet: in the socket's buffer, and queued for this turn's write. */
   get bufferedBytes(): number {
     return this.socket.writableLength + this.queuedBytes;
+  }
+
+  drained(maxWaitMs: number): Promise<void> {
+    // Frames still queued for this turn's write: they reach the socket at the turn's end.
+    if (this.socket.writableLength === 0) return new Promise((resolve) => setTimeout(resolve, Math.min(maxWaitMs, 10)));
+    return drainOrClose(this.socket, maxWaitMs);
   }
 
   writeOut(chunk: Buffer): void {

@@ -155,11 +155,15 @@ describe('SSE fallback with auth and drain', () => {
   it('needs a valid token in the URL, and checks topic permissions', T, async () => {
     const server = await TestServer.start({ AUTH_JWT_SECRET: SECRET, AUTH_TIMEOUT_MS: '300' });
     try {
-      const anonymous = await openSse(`${server.url}/sse?topics=secret`);
-      await anonymous.waitFor((e) => e.some((x) => x.event === 'close'));
-      assert.equal(JSON.parse(anonymous.events.find((x) => x.event === 'close')?.data ?? '{}').code, 4001);
-      assert.equal(anonymous.messages().length, 0);
-      await anonymous.close();
+      // No token: 401 at once (a stream cannot send a connect frame). An invalid one: close 4001.
+      const anonymous = await fetch(`${server.url}/sse?topics=secret`);
+      assert.equal(anonymous.status, 401);
+      assert.match(await anonymous.text(), /"code":"unauthorized"/);
+      const forged = await openSse(`${server.url}/sse?topics=secret&token=not-a-jwt`);
+      await forged.waitFor((e) => e.some((x) => x.event === 'close'));
+      assert.equal(JSON.parse(forged.events.find((x) => x.event === 'close')?.data ?? '{}').code, 4001);
+      assert.equal(forged.messages().length, 0);
+      await forged.close();
 
       const jwt = await token({ subscribe: ['allowed'] });
       const sse = await openSse(`${server.url}/sse?topics=allowed,secret&token=${jwt}`);

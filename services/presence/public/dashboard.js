@@ -7,8 +7,14 @@ const points = [];
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 }));
 
+// With API_KEYS set (and PRESENCE_PUBLIC_COUNTS off) the API needs a key: open the page as
+// `…/#key=<api key>`. The fragment never leaves the browser (not sent, not logged).
+const apiKey = new URLSearchParams(location.hash.slice(1)).get('key');
+const headers = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+
 async function getJson(path) {
-  const res = await fetch(path, { cache: 'no-store' });
+  const res = await fetch(path, { cache: 'no-store', headers });
+  if (res.status === 401) throw new Error(`${path}: an API key is needed (open this page as …#key=<api key>)`);
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return res.json();
 }

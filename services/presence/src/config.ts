@@ -1,4 +1,4 @@
-import { boolVar, busEnv, commonEnv, intVar, parseEnv } from '@switchboard/config';
+import { boolVar, busEnv, commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
 import { z } from 'zod';
 
 /** The presence settings (also read by the all-in-one, which runs the same aggregator). */
@@ -16,6 +16,10 @@ export const presenceSettingsEnv = {
   PRESENCE_WEBHOOK_MAX_BACKOFF_MS: intVar(30_000, 100, 3_600_000),
   /** Also publish each event on the topic `$presence.users`. */
   PRESENCE_USERS_TOPIC: boolVar(true),
+  /** API keys (comma-separated, as the api's): when set, user ids and per-topic users need one (401 without). */
+  API_KEYS: listVar(),
+  /** With API_KEYS set: the aggregate counts (`/v1/presence`, `/v1/presence/topics?top=`) stay readable without a key. */
+  PRESENCE_PUBLIC_COUNTS: boolVar(false),
 };
 
 export const presenceEnv = {

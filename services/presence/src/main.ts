@@ -7,6 +7,7 @@ import { startPresenceServer } from './presence-server.js';
 runService('presence', async () => {
   const config = loadPresenceConfig();
   const log = createLogger({ service: 'presence', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
+  if (config.API_KEYS.length === 0) log.warn('API_KEYS is not set: presence (who is online, on which topics) is readable by anyone');
   if (config.PRESENCE_WEBHOOK_URL !== undefined && config.PRESENCE_WEBHOOK_SECRET === undefined) {
     log.warn('PRESENCE_WEBHOOK_SECRET is not set: webhook requests are not signed');
   }

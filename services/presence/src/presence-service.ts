@@ -88,7 +88,8 @@ export class PresenceService {
 
   /** The presence API routes. */
   routes(): Router {
-    return presenceRoutes(this.aggregator);
+    const { API_KEYS, PRESENCE_PUBLIC_COUNTS } = this.options.settings;
+    return presenceRoutes(this.aggregator, { apiKeys: API_KEYS, publicCounts: PRESENCE_PUBLIC_COUNTS });
   }
 
   async stop(): Promise<void> {
