@@ -32,7 +32,12 @@ export interface HistorySettings {
 /** The history limits of the settings, or null when history is off. */
 export function historyLimits(settings: HistorySettings): HistoryLimits | null {
   if (settings.HISTORY_SIZE === 0) return null;
-  return { size: settings.HISTORY_SIZE, ttlMs: settings.HISTORY_TTL_MS, replicas: settings.HISTORY_REPLICAS ?? 1, maxBytes: settings.HISTORY_MAX_BYTES };
+  return {
+    size: settings.HISTORY_SIZE,
+    ttlMs: settings.HISTORY_TTL_MS,
+    replicas: settings.HISTORY_REPLICAS ?? 1,
+    maxBytes: settings.HISTORY_MAX_BYTES,
+  };
 }
 
 /** Opens the history (when asked) after the bus; closes the bus again if the history fails. */
