@@ -13,6 +13,7 @@ import type { EdgeConfig } from './config.js';
 import { registerEdgeMetrics } from './edge-metrics.js';
 import { EdgeStats } from './edge-stats.js';
 import { Heartbeat } from './heartbeat.js';
+import { PollEndpoint } from './poll-endpoint.js';
 import { Session } from './session.js';
 import { newSessionId } from './session-id.js';
 import { parseSseRequest, type SseRequest } from './sse-request.js';
@@ -53,6 +54,8 @@ export class EdgeNode implements HealthSource {
   private readonly auth: AuthGate;
   /** Origin and connection-rate checks of upgrade requests. */
   private readonly guard: UpgradeGuard;
+  /** `GET /poll` (stateless long-polling; see poll-endpoint.ts). */
+  private readonly poll: PollEndpoint;
   private draining = false;
 
   constructor(private readonly options: EdgeNodeOptions) {
@@ -93,6 +96,16 @@ export class EdgeNode implements HealthSource {
       log,
       auth: this.auth,
     });
+    this.poll = new PollEndpoint({
+      config,
+      guard: this.guard,
+      requests: this.requests,
+      authRequired: this.auth.enabled,
+      ready: () => this.ready(),
+      openSession: (transport) =>
+        config.MAX_CONNECTIONS > 0 && this.sessions.size >= config.MAX_CONNECTIONS ? null : this.openSession(transport),
+      closeSession: (session) => this.closeSession(session),
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: config.MAX_MESSAGE_BYTES,
@@ -121,7 +134,9 @@ export class EdgeNode implements HealthSource {
 
   /** `/healthz`, `/readyz`, `/metrics`. */
   routes(): Router {
-    return healthRoutes(this).on('GET', /^\/sse$/, (req, res, _params, url) => this.openSse(req, res, url));
+    return healthRoutes(this)
+      .on('GET', /^\/sse$/, (req, res, _params, url) => this.openSse(req, res, url))
+      .on('GET', /^\/poll$/, (req, res, _params, url) => this.poll.handle(req, res, url));
   }
 
   /** Takes over WebSocket upgrades on `/ws` of `server`. */
@@ -225,6 +240,7 @@ export class EdgeNode implements HealthSource {
   async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
+    this.poll.drain();
     const { DRAIN_TIMEOUT_MS, DRAIN_NOTICE_MS } = this.options.config;
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     const notice = Math.min(DRAIN_NOTICE_MS, DRAIN_TIMEOUT_MS);

@@ -8,8 +8,8 @@ export interface SseRequest {
   since: Map<string, StreamPosition>;
 }
 
-/** `<topic>:<offset>` (a topic may itself hold `:`, so the offset is after the last one). */
-function position(id: string): [string, StreamPosition] | null {
+/** `<topic>:<offset>` (a topic may itself hold `:`, so the offset is after the last one). Shared with `/poll`. */
+export function position(id: string): [string, StreamPosition] | null {
   const colon = id.lastIndexOf(':');
   const offset = Number(id.slice(colon + 1));
   if (colon <= 0 || !Number.isSafeInteger(offset) || offset < 0 || id.slice(colon + 1) === '') return null;
