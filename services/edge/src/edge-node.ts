@@ -10,6 +10,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthGate } from './auth-gate.js';
 import { ClientRequests } from './client-requests.js';
 import type { EdgeConfig } from './config.js';
+import { corsHeaders } from './cors.js';
 import { registerEdgeMetrics } from './edge-metrics.js';
 import { EdgeStats } from './edge-stats.js';
 import { Heartbeat } from './heartbeat.js';
@@ -205,16 +206,17 @@ export class EdgeNode implements HealthSource {
       sendError(res, refusal.status, refusal.status === 429 ? ErrorCode.RateLimited : ErrorCode.Forbidden, refusal.text);
     else if (!this.ready() || full) sendError(res, 503, ErrorCode.Unavailable, 'not ready or full; retry later');
     else if (typeof request === 'string') sendError(res, 400, ErrorCode.BadTopic, request);
-    else this.streamSse(res, request);
+    else this.streamSse(res, request, corsHeaders(req, this.guard.origins));
   }
 
-  private streamSse(res: ServerResponse, request: SseRequest): void {
+  private streamSse(res: ServerResponse, request: SseRequest, cors: Record<string, string>): void {
     const { config } = this.options;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
       'set-cookie': `sb_node=${config.NODE_ID}; Path=/; HttpOnly; SameSite=Lax`,
+      ...cors,
     });
     res.write(': switchboard\n\n');
     const subscribe = () =>

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OriginPolicy } from '@switchboard/auth';
 import { ErrorCode } from '@switchboard/protocol';
 import type { ClientRequests } from './client-requests.js';
 import type { EdgeConfig } from './config.js';
@@ -33,14 +32,12 @@ export interface PollEndpointDeps {
  */
 export class PollEndpoint {
   private readonly limits: PollLimits;
-  private readonly origins: OriginPolicy;
   /** The transports of the polls waiting now (answered at once on drain). */
   private readonly waiting = new Set<PollTransport>();
 
   constructor(private readonly deps: PollEndpointDeps) {
     const { config } = deps;
     this.limits = new PollLimits(config.POLL_MAX_WAITING, config.POLL_MAX_WAITING_PER_IP);
-    this.origins = new OriginPolicy(config.ALLOWED_ORIGINS, config.REQUIRE_ORIGIN);
   }
 
   /** Polls waiting now. */
@@ -51,7 +48,7 @@ export class PollEndpoint {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const { config, guard, ready, authRequired } = this.deps;
     // Which edge answered (for debugging and tests); no `sb_node` cookie: polls need no stickiness.
-    const cors = { ...corsHeaders(req, this.origins), 'x-switchboard-node': config.NODE_ID };
+    const cors = { ...corsHeaders(req, guard.origins), 'x-switchboard-node': config.NODE_ID };
     const refuse = (status: number, code: string, message: string) => send(res, status, cors, errorBody(code, message));
     const refusal = guard.check(req);
     if (refusal !== null) {
