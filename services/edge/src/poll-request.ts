@@ -1,5 +1,5 @@
-import { isValidPattern, type StreamPosition } from '@switchboard/protocol';
-import { position } from './sse-request.js';
+import type { StreamPosition } from '@switchboard/protocol';
+import { parseTopics, position } from './sse-request.js';
 
 /** The wait of a `GET /poll` that does not say (`wait` parameter, ms). */
 export const DEFAULT_POLL_WAIT_MS = 25_000;
@@ -20,11 +20,8 @@ export interface PollRequest {
  * to `maxWaitMs`). Returns an error text for a 400.
  */
 export function parsePollRequest(url: URL, maxTopics: number, maxWaitMs: number): PollRequest | string {
-  const topics = [...new Set((url.searchParams.get('topics') ?? '').split(',').filter((t) => t.length > 0))];
-  if (topics.length === 0) return 'topics: give one or more, comma-separated (/poll?topics=a,b)';
-  if (topics.length > maxTopics) return `topics: at most ${maxTopics}`;
-  const bad = topics.find((t) => !isValidPattern(t));
-  if (bad !== undefined) return `topics: invalid topic "${String(bad).slice(0, 64)}"`;
+  const topics = parseTopics(url, maxTopics);
+  if (typeof topics === 'string') return topics;
   const since = new Map<string, StreamPosition>();
   for (const id of (url.searchParams.get('since') ?? '').split(',').filter((s) => s.length > 0)) {
     const parsed = position(id);

@@ -16,17 +16,23 @@ export function position(id: string): [string, StreamPosition] | null {
   return [id.slice(0, colon), { offset }];
 }
 
+/** The `topics=a,b` parameter of `/sse` and `/poll`: 1…`maxTopics` distinct valid topics or patterns, else an error text. */
+export function parseTopics(url: URL, maxTopics: number): string[] | string {
+  const topics = [...new Set((url.searchParams.get('topics') ?? '').split(',').filter((t) => t.length > 0))];
+  if (topics.length === 0) return `topics: give one or more, comma-separated (${url.pathname}?topics=a,b)`;
+  if (topics.length > maxTopics) return `topics: at most ${maxTopics}`;
+  const bad = topics.find((t) => !isValidPattern(t));
+  return bad === undefined ? topics : `topics: invalid topic "${String(bad).slice(0, 64)}"`;
+}
+
 /**
  * Parses `/sse?topics=a,b&token=…`. `Last-Event-ID` (what EventSource sends back, the id of the
  * last event: `<topic>:<offset>`) resumes that topic; the `since=a:41,b:7` parameter (an
  * extension) resumes several. Returns an error text for a 400.
  */
 export function parseSseRequest(req: IncomingMessage, url: URL, maxTopics: number): SseRequest | string {
-  const topics = [...new Set((url.searchParams.get('topics') ?? '').split(',').filter((t) => t.length > 0))];
-  if (topics.length === 0) return 'topics: give one or more, comma-separated (/sse?topics=a,b)';
-  if (topics.length > maxTopics) return `topics: at most ${maxTopics}`;
-  const bad = topics.find((t) => !isValidPattern(t));
-  if (bad !== undefined) return `topics: invalid topic "${String(bad).slice(0, 64)}"`;
+  const topics = parseTopics(url, maxTopics);
+  if (typeof topics === 'string') return topics;
   const since = new Map<string, StreamPosition>();
   const ids = [...(url.searchParams.get('since') ?? '').split(','), String(req.headers['last-event-id'] ?? '')];
   for (const id of ids.filter((s) => s.length > 0)) {
