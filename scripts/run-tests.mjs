@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under libs/ and services/ with Node's own test runner through tsx.
+// Runs every *.test.ts under libs/, services/, loadtest/ and deploy/ with Node's own test runner through tsx.
 // Usage: npm test [-- <path filter>...]   e.g. npm test -- libs/protocol services/edge
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -18,7 +18,7 @@ function find(dir, found = []) {
 }
 
 const filters = process.argv.slice(2);
-const files = ['libs', 'services', 'loadtest']
+const files = ['libs', 'services', 'loadtest', 'deploy']
   .flatMap((top) => {
     try {
       return find(join(root, top));
@@ -36,6 +36,6 @@ if (files.length === 0) {
 
 // Workspace packages that ship built files (the SDK, the React bindings) resolve to their TypeScript
 // sources under this condition, so tests never need a build first.
-const args = ['--conditions=@switchboard/source', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', ...files];
+const args = ['--conditions=@switchboard/source', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=300000', ...files];
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);

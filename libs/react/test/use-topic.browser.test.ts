@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AllInOne, startAllInOne } from '@switchboard/all-in-one';
-import { MemoryBroker, MemoryBus } from '@switchboard/bus';
-import { MemoryHistory, Publisher } from '@switchboard/history';
+import { MemoryBroker, MemoryBus, MemoryHistory } from '@switchboard/backends';
+import { Publisher } from '@switchboard/history';
 import { launchChromium, type StaticPages, servePages } from '@switchboard/testkit';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';

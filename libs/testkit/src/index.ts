@@ -8,6 +8,7 @@ export * from './haproxy.js';
 export * from './helm-template.js';
 export * from './http.js';
 export * from './nats.js';
+export * from './otlp-receiver.js';
 export * from './ports.js';
 export * from './process.js';
 export * from './redis.js';

@@ -39,15 +39,16 @@ describe('helm/switchboard', () => {
     const env = Object.fromEntries(container.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom]));
     assert.ok(pod.terminationGracePeriodSeconds * 1000 > Number(env.DRAIN_TIMEOUT_MS));
     assert.deepEqual(env.NODE_ID, { fieldRef: { fieldPath: 'metadata.name' } });
-    assert.equal(env.SERVICE, 'edge');
+    assert.deepEqual(container.args, ['edge']);
     assert.equal(env.BUS_URL, 'nats://nats:4222');
     assert.equal(find('Deployment', 'sb-edge').spec.strategy.rollingUpdate.maxUnavailable, 0);
   });
 
   it('routes the ingress by path, sticky on sb_node with long timeouts', () => {
     const ingress = find('Ingress', 'sb');
-    assert.equal(ingress.metadata.annotations['nginx.ingress.kubernetes.io/session-cookie-name'], 'sb_node');
-    assert.equal(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'], '3600');
+    assert.equal(ingress.metadata.annotations['haproxy.org/cookie-persistence'], 'sb_node');
+    assert.equal(ingress.metadata.annotations['haproxy.org/timeout-tunnel'], '3600s');
+    assert.equal(find('Service', 'sb-edge').metadata.annotations['traefik.ingress.kubernetes.io/service.sticky.cookie.name'], 'sb_node');
     const routes = Object.fromEntries(ingress.spec.rules[0].http.paths.map((p: Obj) => [p.path, p.backend.service.name]));
     assert.deepEqual(routes, { '/v1/presence': 'sb-presence', '/v1/publish': 'sb-api', '/v1/topics': 'sb-api', '/': 'sb-edge' });
   });

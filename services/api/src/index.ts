@@ -1,3 +1,5 @@
 export * from './api-keys.js';
+export * from './api-metrics.js';
 export * from './api-routes.js';
 export * from './config.js';
+export * from './tracing/traced-router.js';

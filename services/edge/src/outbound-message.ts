@@ -1,4 +1,4 @@
-import { type MessageHeader, readMessageHeader } from '@switchboard/protocol';
+import { type BusEnvelope, envelopeLength, type MessageHeader, readEnvelope, readMessageHeader } from '@switchboard/protocol';
 import { frameText } from './ws-frame.js';
 
 /**
@@ -9,8 +9,20 @@ export class OutboundMessage {
   private frame: Buffer | undefined;
   private header: MessageHeader | null | undefined;
 
-  /** `payload` is the encoded `message` frame as it came off the bus. */
-  constructor(readonly payload: Uint8Array) {}
+  /**
+   * `payload` is the encoded `message` frame; `envelope` what the bus message carried before it
+   * (publish time, trace context), null for a plain frame.
+   */
+  constructor(
+    readonly payload: Uint8Array,
+    readonly envelope: BusEnvelope | null = null,
+  ) {}
+
+  /** A message as it came off the bus: the envelope, when there is one, is read and cut off (a view, no copy). */
+  static fromBus(bytes: Uint8Array): OutboundMessage {
+    const length = envelopeLength(bytes);
+    return length === 0 ? new OutboundMessage(bytes) : new OutboundMessage(bytes.subarray(length), readEnvelope(bytes));
+  }
 
   /** The WebSocket frame carrying the payload. */
   get wsFrame(): Buffer {
@@ -20,7 +32,16 @@ export class OutboundMessage {
 
   /** The message's offset (null when history is off or the payload is not a message frame). */
   get offset(): number | null {
+    return this.readHeader()?.offset ?? null;
+  }
+
+  /** The message's concrete topic (null when the payload is not a message frame). */
+  get topic(): string | null {
+    return this.readHeader()?.topic ?? null;
+  }
+
+  private readHeader(): MessageHeader | null {
     if (this.header === undefined) this.header = readMessageHeader(this.payload);
-    return this.header?.offset ?? null;
+    return this.header;
   }
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type AllInOne, startAllInOne } from '@switchboard/all-in-one';
-import { MemoryBroker, MemoryBus } from '@switchboard/bus';
-import { MemoryHistory } from '@switchboard/history';
+import { MemoryBroker, MemoryBus, MemoryHistory } from '@switchboard/backends';
 import { type HaproxyHandle, startHaproxy } from '@switchboard/testkit';
 
 interface PollBody {
