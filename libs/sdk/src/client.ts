@@ -11,6 +11,7 @@ import type { PendingHandlers } from './requests.js';
 import { Requests } from './requests.js';
 import type { MessageHandler, SubscribeOptions, Subscription } from './subscription.js';
 import { DEFAULT_REFRESH_MARGIN_MS } from './token.js';
+import { DEFAULT_PROBE_MS, TransportChooser, type TransportName } from './transports.js';
 import type { AnyTopics, KnownTopic, TopicPayload } from './typed-topics.js';
 import { resolveUrl, resolveWebSocket, type WebSocketConstructor } from './websocket.js';
 
@@ -23,6 +24,7 @@ export type { ClientOptions, ClientState, PublishResult } from './options.js';
 export class SwitchboardClient<Topics extends object = AnyTopics> {
   private readonly url: string;
   private readonly WebSocketImpl: WebSocketConstructor;
+  private readonly transports: TransportChooser;
   private readonly events: Emitter<ClientEvents>;
   private readonly backoff: Backoff;
   private readonly requests = new Requests();
@@ -43,6 +45,7 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
     const report = options.onCallbackError ?? reportAsync;
     this.events = new Emitter<ClientEvents>(report);
     this.WebSocketImpl = resolveWebSocket(options.WebSocket);
+    this.transports = new TransportChooser(options.transports ?? ['websocket'], this.WebSocketImpl);
     this.backoff = new Backoff({ baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs, random: options.random });
     this.refresher = new TokenRefresher(options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS, () => void this.refresh(this.generation));
     this.registry = new SubscriptionRegistry({
@@ -55,6 +58,11 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
 
   get state(): ClientState {
     return this.current;
+  }
+
+  /** The transport of the current (or next) connection attempt. */
+  get transport(): TransportName {
+    return this.transports.current;
   }
 
   /** The current `welcome` info while connected. */
@@ -160,7 +168,7 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
     this.token = token;
     try {
       this.conn = new Connection(
-        this.WebSocketImpl,
+        this.transports.socket(),
         this.url,
         {
           open: () => this.opened(gen),
@@ -225,6 +233,13 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
     conn.watch(frame.heartbeat > 0 ? 2 * frame.heartbeat : 0);
     if (this.options.getToken !== undefined) this.refresher.schedule(this.token);
     this.registry.connected();
+    const gen = this.generation;
+    this.transports.connected(this.url, this.options.transportProbeMs ?? DEFAULT_PROBE_MS, () => {
+      if (gen !== this.generation) return;
+      this.reconnectAfterMs = 0;
+      this.conn?.drop(1000, 'switching to WebSocket');
+      this.closed(gen, 1000, 'switching to WebSocket');
+    });
     const welcome = this.welcome;
     this.settleWaiter(welcome);
     this.events.emit('connected', welcome);
@@ -233,6 +248,7 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
   private closed(gen: number, code: number, reason: string): void {
     if (gen !== this.generation) return;
     this.clearRetry();
+    if (this.welcome === null) this.transports.failed();
     this.conn = null;
     this.welcome = null;
     this.refresher.cancel();
@@ -306,6 +322,7 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
   }
 
   private clearRetry(): void {
+    this.transports.stopProbe();
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }

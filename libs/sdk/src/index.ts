@@ -24,5 +24,6 @@ export type { StreamPosition } from './frames.js';
 export type { Message, MessageHandler, SubscribeAck, SubscribeOptions } from './subscription.js';
 export { Subscription } from './subscription.js';
 export { isWildcard, matchTopic } from './topic-match.js';
+export type { TransportName } from './transports.js';
 export type { AnyTopics, KnownTopic, PatternCovers, TopicPayload, TopicTokens } from './typed-topics.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

@@ -1,3 +1,4 @@
+import type { TransportName } from './transports.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 export interface ClientOptions {
@@ -9,6 +10,14 @@ export interface ClientOptions {
   getToken?: () => string | Promise<string>;
   /** WebSocket implementation; defaults to the global one (pass `ws`'s class in Node). */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Transports to try, in order (default `['websocket']`): an attempt that cannot open moves to
+   * the next, e.g. `['websocket', 'poll']` falls back to long-polling where WebSocket is refused.
+   * Subscriptions, recovery and events work the same on each; publishing needs WebSocket.
+   */
+  transports?: TransportName[];
+  /** While on a fallback, try WebSocket again this often (default 30 000 ms; 0 = never). */
+  transportProbeMs?: number;
   /** Backoff: first ceiling (default 500 ms). */
   backoffBaseMs?: number;
   /** Backoff: highest ceiling (default 20 000 ms). */

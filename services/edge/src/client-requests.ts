@@ -132,7 +132,8 @@ export class ClientRequests {
     this.deps.stats.subscriptions--;
   }
 
-  private async subscribe(session: Session, frame: SubscribeFrame): Promise<void> {
+  /** A subscribe (also called directly by transports that have no client frames, like `/poll`). */
+  async subscribe(session: Session, frame: SubscribeFrame): Promise<void> {
     const { config, registry, history, stats, log, auth } = this.deps;
     if (!auth.maySubscribe(session, frame.topic)) {
       stats.forbidden++;

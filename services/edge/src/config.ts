@@ -41,6 +41,11 @@ export const edgeEnv = {
   /** New WebSocket connections per second per client address (token bucket, 429 past it); 0 = no limit. */
   CONNECT_RATE_LIMIT: intVar(0, 0, 1_000_000),
   CONNECT_RATE_BURST: intVar(20, 1, 1_000_000),
+  /** Longest a `GET /poll` may wait for a new message (its `wait` parameter is capped to this; default wait 25 s). */
+  POLL_MAX_WAIT_MS: intVar(60_000, 0, 600_000),
+  /** Polls waiting at once on this edge (503 past it), and per client address (429 past it). */
+  POLL_MAX_WAITING: intVar(10_000, 1, 1_000_000),
+  POLL_MAX_WAITING_PER_IP: intVar(100, 1, 1_000_000),
   /** Presence report interval; the presence service expires a node after 3 of them. */
   PRESENCE_INTERVAL_MS: intVar(2_000, 50, 600_000),
   /** A full presence report every this many intervals (besides those replicas ask for); 0 = only when asked. */

@@ -10,9 +10,11 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthGate } from './auth-gate.js';
 import { ClientRequests } from './client-requests.js';
 import type { EdgeConfig } from './config.js';
+import { corsHeaders } from './cors.js';
 import { registerEdgeMetrics } from './edge-metrics.js';
 import { EdgeStats } from './edge-stats.js';
 import { Heartbeat } from './heartbeat.js';
+import { PollEndpoint } from './poll-endpoint.js';
 import { Session } from './session.js';
 import { newSessionId } from './session-id.js';
 import { parseSseRequest, type SseRequest } from './sse-request.js';
@@ -53,6 +55,8 @@ export class EdgeNode implements HealthSource {
   private readonly auth: AuthGate;
   /** Origin and connection-rate checks of upgrade requests. */
   private readonly guard: UpgradeGuard;
+  /** `GET /poll` (stateless long-polling; see poll-endpoint.ts). */
+  private readonly poll: PollEndpoint;
   private draining = false;
 
   constructor(private readonly options: EdgeNodeOptions) {
@@ -93,6 +97,16 @@ export class EdgeNode implements HealthSource {
       log,
       auth: this.auth,
     });
+    this.poll = new PollEndpoint({
+      config,
+      guard: this.guard,
+      requests: this.requests,
+      authRequired: this.auth.enabled,
+      ready: () => this.ready(),
+      openSession: (transport) =>
+        config.MAX_CONNECTIONS > 0 && this.sessions.size >= config.MAX_CONNECTIONS ? null : this.openSession(transport),
+      closeSession: (session) => this.closeSession(session),
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: config.MAX_MESSAGE_BYTES,
@@ -122,7 +136,9 @@ export class EdgeNode implements HealthSource {
 
   /** `/healthz`, `/readyz`, `/metrics`. */
   routes(): Router {
-    return healthRoutes(this).on('GET', /^\/sse$/, (req, res, _params, url) => this.openSse(req, res, url));
+    return healthRoutes(this)
+      .on('GET', /^\/sse$/, (req, res, _params, url) => this.openSse(req, res, url))
+      .on('GET', /^\/poll$/, (req, res, _params, url) => this.poll.handle(req, res, url));
   }
 
   /** Takes over WebSocket upgrades on `/ws` of `server`. */
@@ -188,11 +204,7 @@ export class EdgeNode implements HealthSource {
     const full = config.MAX_CONNECTIONS > 0 && this.sessions.size >= config.MAX_CONNECTIONS;
     const request = parseSseRequest(req, url, config.MAX_SUBSCRIPTIONS);
     // A page of an allowed origin may read the stream (EventSource is subject to CORS, unlike WebSocket).
-    const origin = req.headers.origin;
-    const cors: Record<string, string> =
-      refusal === null && origin !== undefined
-        ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' }
-        : {};
+    const cors = refusal === null ? corsHeaders(req, this.guard.origins, true) : {};
     if (refusal !== null)
       sendError(res, refusal.status, refusal.status === 429 ? ErrorCode.RateLimited : ErrorCode.Forbidden, refusal.text);
     else if (!this.ready() || full) sendError(res, 503, ErrorCode.Unavailable, 'not ready or full; retry later', cors);
@@ -211,6 +223,7 @@ export class EdgeNode implements HealthSource {
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
       'set-cookie': `sb_node=${config.NODE_ID}; Path=/; HttpOnly; SameSite=Lax`,
+      ...cors,
     });
     res.write(': switchboard\n\n');
     const subscribe = () =>
@@ -236,6 +249,7 @@ export class EdgeNode implements HealthSource {
   async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
+    this.poll.drain();
     const { DRAIN_TIMEOUT_MS, DRAIN_NOTICE_MS } = this.options.config;
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     const notice = Math.min(DRAIN_NOTICE_MS, DRAIN_TIMEOUT_MS);

@@ -8,12 +8,22 @@ export interface SseRequest {
   since: Map<string, StreamPosition>;
 }
 
-/** `<topic>:<offset>` (a topic may itself hold `:`, so the offset is after the last one). */
-function position(id: string): [string, StreamPosition] | null {
+/** `<topic>:<offset>` (a topic may itself hold `:`, so the offset is after the last one). Shared with `/poll`. */
+export function position(id: string): [string, StreamPosition] | null {
   const colon = id.lastIndexOf(':');
   const offset = Number(id.slice(colon + 1));
   if (colon <= 0 || !Number.isSafeInteger(offset) || offset < 0 || id.slice(colon + 1) === '') return null;
   return [id.slice(0, colon), { offset }];
+}
+
+/** The `topics=a,b` parameter of `/sse` and `/poll`: 1…`maxTopics` distinct valid topics or patterns, else an error text. */
+export function parseTopics(url: URL, maxTopics: number): string[] | string {
+  const topics = [...new Set((url.searchParams.get('topics') ?? '').split(',').filter((t) => t.length > 0))];
+  if (topics.length === 0) return `topics: give one or more, comma-separated (${url.pathname}?topics=a,b)`;
+  if (topics.length > maxTopics) return `topics: at most ${maxTopics}`;
+  // The same topics as a WebSocket `subscribe`: patterns, and the client-readable reserved ones (`$presence.users`).
+  const bad = topics.find((t) => !isValidPattern(t) && !isClientReadableReservedTopic(t));
+  return bad === undefined ? topics : `topics: invalid topic "${String(bad).slice(0, 64)}"`;
 }
 
 /**
@@ -22,12 +32,8 @@ function position(id: string): [string, StreamPosition] | null {
  * extension) resumes several. Returns an error text for a 400.
  */
 export function parseSseRequest(req: IncomingMessage, url: URL, maxTopics: number): SseRequest | string {
-  const topics = [...new Set((url.searchParams.get('topics') ?? '').split(',').filter((t) => t.length > 0))];
-  if (topics.length === 0) return 'topics: give one or more, comma-separated (/sse?topics=a,b)';
-  if (topics.length > maxTopics) return `topics: at most ${maxTopics}`;
-  // The same topics as a WebSocket `subscribe`: patterns, and the client-readable reserved ones (`$presence.users`).
-  const bad = topics.find((t) => !isValidPattern(t) && !isClientReadableReservedTopic(t));
-  if (bad !== undefined) return `topics: invalid topic "${String(bad).slice(0, 64)}"`;
+  const topics = parseTopics(url, maxTopics);
+  if (typeof topics === 'string') return topics;
   const since = new Map<string, StreamPosition>();
   const ids = [...(url.searchParams.get('since') ?? '').split(','), String(req.headers['last-event-id'] ?? '')];
   for (const id of ids.filter((s) => s.length > 0)) {

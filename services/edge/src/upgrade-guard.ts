@@ -38,7 +38,8 @@ export function addressKey(address: string | undefined): string {
  * any WebSocket exists, so a refused page never gets a socket to talk on.
  */
 export class UpgradeGuard {
-  private readonly origins: OriginPolicy;
+  /** ALLOWED_ORIGINS / REQUIRE_ORIGIN (also what the HTTP transports' CORS headers allow). */
+  readonly origins: OriginPolicy;
   private readonly rates: RateLimits | null;
 
   constructor(
