@@ -18,8 +18,6 @@ export const PusherError = {
   PongNotReceived: 4201,
   Inactivity: 4202,
   ClientEventRateLimited: 4301,
-  /** Not in Pusher's table: a frame that is not a Pusher message (no reconnect as is). */
-  ProtocolError: 4000,
 } as const;
 
 /** The `pusher:error` frame text. */

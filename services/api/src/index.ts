@@ -1,3 +1,4 @@
 export * from './api-keys.js';
 export * from './api-routes.js';
 export * from './config.js';
+export * from './pusher/pusher-routes.js';

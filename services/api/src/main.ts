@@ -5,6 +5,7 @@ import { createRoutedServer, healthRoutes, listen, loadTls } from '@switchboard/
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { apiRoutes } from './api-routes.js';
 import { loadApiConfig } from './config.js';
+import { pusherRoutes } from './pusher/pusher-routes.js';
 
 runService('api', async () => {
   const config = loadApiConfig();
@@ -15,7 +16,10 @@ runService('api', async () => {
   const history = await openHistory(config.BUS_URL, config);
   const metrics = createMetricsRegistry({ service: 'api', node: config.NODE_ID });
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
-  const routes = [health, apiRoutes({ config, publisher: new Publisher(bus, history), history, log })];
+  const publisher = new Publisher(bus, history);
+  const routes = [health, apiRoutes({ config, publisher, history, log })];
+  // Pusher HTTP API (PUSHER_APPS); channel listings need presence data, which a bare api lacks (501).
+  if (config.PUSHER_APPS.enabled) routes.push(pusherRoutes({ config, publisher, log, channels: null }));
   const server = createRoutedServer(routes, log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   const port = await listen(server, config.PORT, config.HOST);
   log.info({ port, tls: tls !== null, bus: bus.kind }, 'api listening');

@@ -1,4 +1,5 @@
 import { type MessageHeader, readMessageHeader } from '@switchboard/protocol';
+import type { PusherWire } from './pusher/pusher-wire.js';
 import { frameText } from './ws-frame.js';
 
 /**
@@ -8,6 +9,8 @@ import { frameText } from './ws-frame.js';
 export class OutboundMessage {
   private frame: Buffer | undefined;
   private header: MessageHeader | null | undefined;
+  /** The message as the Pusher endpoint sends it, built once on first use (see pusher/pusher-wire.ts). */
+  pusher: PusherWire | null | undefined;
 
   /** `payload` is the encoded `message` frame as it came off the bus. */
   constructor(readonly payload: Uint8Array) {}

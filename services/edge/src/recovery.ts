@@ -56,7 +56,7 @@ function ackWithoutOffset(sub: Subscription, id: number | undefined): void {
 }
 
 /** Sends the held live messages newer than `lastSent` (all when null) and opens the gate. */
-function release(sub: Subscription, lastSent: number | null, stats: EdgeStats): void {
+export function release(sub: Subscription, lastSent: number | null, stats: EdgeStats): void {
   const held = sub.pending ?? [];
   sub.pending = null;
   sub.pendingBytes = 0;

@@ -110,6 +110,12 @@ export class PresenceAggregator {
     return this.index.top(n);
   }
 
+  /** Topics starting with `prefix` and their subscriber counts (see PresenceIndex.topicsWithPrefix). */
+  topicsWithPrefix(prefix: string): Array<[topic: string, subscribers: number]> {
+    this.sweep();
+    return [...this.index.topicsWithPrefix(prefix)];
+  }
+
   user(user: string): UserPresence {
     this.sweep();
     return this.index.user(user);

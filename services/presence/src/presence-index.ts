@@ -162,6 +162,11 @@ export class PresenceIndex {
     return { topic, subscribers: this.topicTotals.get(topic) ?? 0, users: [...users].sort() };
   }
 
+  /** Every topic starting with `prefix`, with its subscribers over all nodes (the Pusher API lists an app's channels). */
+  *topicsWithPrefix(prefix: string): IterableIterator<[topic: string, subscribers: number]> {
+    for (const entry of this.topicTotals) if (entry[0].startsWith(prefix)) yield entry;
+  }
+
   /** The `n` topics with the most subscribers (ties by name), and how many topics there are. */
   top(n: number): { topics: Array<{ topic: string; subscribers: number }>; count: number } {
     const best: Array<{ topic: string; subscribers: number }> = [];
