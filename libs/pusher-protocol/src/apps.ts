@@ -14,7 +14,7 @@ export interface PusherApp {
   maxConnections: number;
   /** Members of one presence channel (Pusher's own limit is 100). */
   maxPresenceMembers: number;
-  /** Bytes of a presence member's `user_info` (as JSON). */
+  /** Bytes of a presence member's `user_id` + `user_info` (as JSON; at most 1000, so it fits a presence report's user name). */
   maxUserInfoBytes: number;
   /** Webhook URLs (Pusher format, signed with the secret); empty = none. */
   webhooks: string[];
@@ -31,7 +31,7 @@ export class PusherAppsError extends Error {
   }
 }
 
-const DEFAULTS = { clientEvents: false, maxConnections: 0, maxPresenceMembers: 100, maxUserInfoBytes: 1024, webhooks: [] as string[] };
+const DEFAULTS = { clientEvents: false, maxConnections: 0, maxPresenceMembers: 100, maxUserInfoBytes: 1000, webhooks: [] as string[] };
 
 function app(raw: Record<string, unknown>, where: string): PusherApp {
   const str = (name: string, re: RegExp): string => {
@@ -57,7 +57,7 @@ function app(raw: Record<string, unknown>, where: string): PusherApp {
     clientEvents,
     maxConnections: int('maxConnections', DEFAULTS.maxConnections, 10_000_000),
     maxPresenceMembers: int('maxPresenceMembers', DEFAULTS.maxPresenceMembers, 10_000),
-    maxUserInfoBytes: int('maxUserInfoBytes', DEFAULTS.maxUserInfoBytes, 65_536),
+    maxUserInfoBytes: int('maxUserInfoBytes', DEFAULTS.maxUserInfoBytes, 1000),
     webhooks: webhooks as string[],
   };
 }

@@ -56,7 +56,7 @@ export class EdgeNode implements HealthSource, PusherHost {
   /** Origin and connection-rate checks of upgrade requests. */
   private readonly guard: UpgradeGuard;
   /** The Pusher Channels endpoint `/app/{key}` (null unless PUSHER_APPS is set). */
-  private readonly pusher: PusherEndpoint | null;
+  readonly pusher: PusherEndpoint | null;
   private draining = false;
 
   constructor(private readonly options: EdgeNodeOptions) {
@@ -114,6 +114,10 @@ export class EdgeNode implements HealthSource, PusherHost {
 
   get config(): EdgeConfig {
     return this.options.config;
+  }
+
+  get bus(): Bus {
+    return this.options.bus;
   }
 
   get log(): Logger {

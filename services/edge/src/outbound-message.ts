@@ -21,6 +21,12 @@ export class OutboundMessage {
     return this.frame;
   }
 
+  /** The message's topic (null when the payload is not a message frame). */
+  get topic(): string | null {
+    if (this.header === undefined) this.header = readMessageHeader(this.payload);
+    return this.header?.topic ?? null;
+  }
+
   /** The message's offset (null when history is off or the payload is not a message frame). */
   get offset(): number | null {
     if (this.header === undefined) this.header = readMessageHeader(this.payload);

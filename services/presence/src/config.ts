@@ -1,4 +1,5 @@
 import { boolVar, busEnv, commonEnv, intVar, parseEnv } from '@switchboard/config';
+import { pusherEnv } from '@switchboard/pusher-protocol';
 import { z } from 'zod';
 
 /** The presence settings (also read by the all-in-one, which runs the same aggregator). */
@@ -16,6 +17,8 @@ export const presenceSettingsEnv = {
   PRESENCE_WEBHOOK_MAX_BACKOFF_MS: intVar(30_000, 100, 3_600_000),
   /** Also publish each event on the topic `$presence.users`. */
   PRESENCE_USERS_TOPIC: boolVar(true),
+  /** Pusher apps: presence member events and Pusher webhooks for their channels (see docs/pusher.md). */
+  ...pusherEnv,
 };
 
 export const presenceEnv = {

@@ -11,8 +11,10 @@ runService('presence', async () => {
     log.warn('PRESENCE_WEBHOOK_SECRET is not set: webhook requests are not signed');
   }
   const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
-  const history = config.PRESENCE_USERS_TOPIC ? await openHistory(config.BUS_URL, config) : null;
-  const publisher = config.PRESENCE_USERS_TOPIC ? new Publisher(bus, history) : null;
+  // It publishes `$presence.users` events and, with PUSHER_APPS, presence channel member events.
+  const publishes = config.PRESENCE_USERS_TOPIC || config.PUSHER_APPS.enabled;
+  const history = publishes ? await openHistory(config.BUS_URL, config) : null;
+  const publisher = publishes ? new Publisher(bus, history) : null;
   const metrics = createMetricsRegistry({ service: 'presence', node: config.NODE_ID });
   const presence = await startPresenceServer({ config, bus, publisher, log, metrics });
   log.info({ port: presence.port, bus: bus.kind, webhook: config.PRESENCE_WEBHOOK_URL ?? 'off' }, 'presence listening');

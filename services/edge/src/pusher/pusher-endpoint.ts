@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws';
 import type { Session } from '../session.js';
 import { connectionEstablished } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
+import { PusherPresence } from './pusher-presence.js';
 import { PusherRequests } from './pusher-requests.js';
 import { PusherTransport } from './pusher-transport.js';
 
@@ -32,6 +33,8 @@ function refuse(ws: WebSocket, code: number, message: string): void {
  * registry, fan-out and heartbeat as native sessions.
  */
 export class PusherEndpoint {
+  /** Presence channels of this edge (members, their list and events). */
+  readonly presence: PusherPresence;
   private readonly requests: PusherRequests;
   /** Open connections per app on this edge (for the app's `maxConnections`). */
   private readonly perApp = new Map<string, number>();
@@ -40,7 +43,8 @@ export class PusherEndpoint {
     private readonly host: PusherHost,
     private readonly apps: PusherApps,
   ) {
-    this.requests = new PusherRequests(host);
+    this.presence = new PusherPresence(host);
+    this.requests = new PusherRequests(host, this.presence);
   }
 
   matches(path: string): boolean {
@@ -75,7 +79,7 @@ export class PusherEndpoint {
 
   private open(ws: WebSocket, app: PusherApp): void {
     const { host } = this;
-    const transport = new PusherTransport(ws, app, newSocketId());
+    const transport = new PusherTransport(ws, app, newSocketId(), this.presence);
     const session: Session = host.openSession(transport);
     session.welcomed = true;
     this.perApp.set(app.id, (this.perApp.get(app.id) ?? 0) + 1);
@@ -91,7 +95,9 @@ export class PusherEndpoint {
       const left = (this.perApp.get(app.id) ?? 1) - 1;
       if (left > 0) this.perApp.set(app.id, left);
       else this.perApp.delete(app.id);
+      const subs = [...session.subscriptions.values()];
       host.closeSession(session);
+      for (const sub of subs) this.presence.leave(sub);
     });
     transport.sendPusher(connectionEstablished(transport.socketId, Math.max(1, Math.round(host.config.HEARTBEAT_MS / 1000))));
   }

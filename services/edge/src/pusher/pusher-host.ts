@@ -1,3 +1,4 @@
+import type { Bus } from '@switchboard/bus';
 import type { Publisher } from '@switchboard/history';
 import type { Logger } from '@switchboard/telemetry';
 import type { EdgeConfig } from '../config.js';
@@ -13,6 +14,7 @@ import type { Transport } from '../transport.js';
  */
 export interface PusherHost {
   readonly config: EdgeConfig;
+  readonly bus: Bus;
   readonly registry: SubscriptionRegistry;
   readonly publisher: Publisher;
   readonly stats: EdgeStats;

@@ -3,9 +3,11 @@ import {
   channelAuth,
   channelKind,
   channelTopic,
+  encodeMember,
   encodePusherEvent,
   errorFrame,
   isValidChannel,
+  type PresenceMember,
   PusherError,
   userAuth,
 } from '@switchboard/pusher-protocol';
@@ -13,6 +15,7 @@ import { release } from '../recovery.js';
 import { type Session, Subscription } from '../session.js';
 import { PONG, signinSuccess, subscriptionError, subscriptionSucceeded } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
+import type { PusherPresence } from './pusher-presence.js';
 import type { PusherTransport } from './pusher-transport.js';
 
 interface ClientMessage {
@@ -33,6 +36,17 @@ function objectOf(data: unknown): Record<string, unknown> {
   return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }
 
+/** The member of a presence subscribe (`channel_data`: `{"user_id", "user_info"?}`), or why it is refused. */
+function memberOf(channelData: unknown, maxBytes: number): PresenceMember | string {
+  if (typeof channelData !== 'string') return 'presence channels need channel_data';
+  const data = objectOf(channelData);
+  const id = typeof data.user_id === 'number' ? String(data.user_id) : data.user_id;
+  if (typeof id !== 'string' || id.length === 0) return 'channel_data needs a user_id';
+  const member = { id, info: data.user_info ?? null };
+  if (encodeMember(member).length > maxBytes) return `user_id + user_info over ${maxBytes} bytes`;
+  return member;
+}
+
 function parse(text: string): ClientMessage | null {
   try {
     const value: unknown = JSON.parse(text);
@@ -49,7 +63,10 @@ function parse(text: string): ClientMessage | null {
  * becomes a `pusher:error` or `pusher:subscription_error` frame, or a close with a Pusher code.
  */
 export class PusherRequests {
-  constructor(private readonly host: PusherHost) {}
+  constructor(
+    private readonly host: PusherHost,
+    private readonly presence: PusherPresence,
+  ) {}
 
   onText(session: Session, transport: PusherTransport, text: string): void {
     if (session.closed) return;
@@ -97,6 +114,7 @@ export class PusherRequests {
     session.subscriptions.delete(topic);
     this.host.registry.remove(sub);
     this.host.stats.subscriptions--;
+    this.presence.leave(sub);
   }
 
   private async subscribe(session: Session, transport: PusherTransport, data: Record<string, unknown>): Promise<void> {
@@ -117,6 +135,11 @@ export class PusherRequests {
         return;
       }
     }
+    const member = kind === 'presence' ? memberOf(data.channel_data, app.maxUserInfoBytes) : null;
+    if (typeof member === 'string') {
+      transport.sendPusher(subscriptionError(channel, 'InvalidChannelData', member, 400));
+      return;
+    }
     const topic = channelTopic(app.id, channel);
     if (session.subscriptions.has(topic)) {
       transport.sendPusher(subscriptionSucceeded(channel));
@@ -132,7 +155,16 @@ export class PusherRequests {
     try {
       await registry.add(sub);
       if (session.closed || !sub.active) return;
-      transport.sendPusher(subscriptionSucceeded(channel));
+      const members = member === null ? {} : await this.presence.join(sub, channel, member, socketId, app.maxPresenceMembers);
+      if (session.closed || !sub.active) return;
+      if (members === null) {
+        this.unsubscribe(session, topic);
+        transport.sendPusher(
+          subscriptionError(channel, 'LimitReached', `at most ${app.maxPresenceMembers} members per presence channel`, 429),
+        );
+        return;
+      }
+      transport.sendPusher(subscriptionSucceeded(channel, members));
       release(sub, null, stats);
     } catch (err) {
       if (sub.active) this.unsubscribe(session, topic);

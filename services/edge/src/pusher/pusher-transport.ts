@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws';
 import type { OutboundMessage } from '../outbound-message.js';
 import { enqueue } from '../write-coalescer.js';
 import { WsTransport } from '../ws-transport.js';
+import type { PusherPresence } from './pusher-presence.js';
 import { pusherWireOf } from './pusher-wire.js';
 
 const PING = '{"event":"pusher:ping","data":"{}"}';
@@ -44,12 +45,13 @@ export class PusherTransport extends WsTransport {
     private readonly pusherWs: WebSocket,
     readonly app: PusherApp,
     readonly socketId: string,
+    private readonly presence: PusherPresence,
   ) {
     super(pusherWs);
   }
 
   override sendMessage(message: OutboundMessage): void {
-    const wire = pusherWireOf(message);
+    const wire = pusherWireOf(message, this.presence);
     if (wire === null || wire.exclude === this.socketId || this.pusherWs.readyState !== this.pusherWs.OPEN) return;
     enqueue(this, wire.frame);
   }
