@@ -6,6 +6,7 @@ import { runBurst } from './scenarios/burst.js';
 import { runConnect } from './scenarios/connect.js';
 import { runCrossNode } from './scenarios/cross-node.js';
 import { runIdle } from './scenarios/idle.js';
+import { runPusherBurst } from './scenarios/pusher-burst.js';
 import { runRate } from './scenarios/rate.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -15,6 +16,7 @@ const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioResul
   idle: runIdle,
   connect: runConnect,
   'cross-node': runCrossNode,
+  'pusher-burst': runPusherBurst,
 };
 
 /** Runs the scenarios of `options` and returns the report (also used by the smoke test). */

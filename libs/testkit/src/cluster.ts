@@ -69,6 +69,8 @@ export interface ClusterOptions {
   presence?: number;
   /** Extra environment for every process. */
   env?: Record<string, string>;
+  /** How long each process may take to become ready (default 20 s; more on a loaded machine). */
+  startTimeoutMs?: number;
 }
 
 export interface TestCluster {
@@ -99,7 +101,7 @@ export async function startCluster(options: ClusterOptions): Promise<TestCluster
   }
   const all = [...edges, api, ...presence];
   try {
-    await Promise.all(all.map((p) => p.start()));
+    await Promise.all(all.map((p) => p.start(options.startTimeoutMs)));
   } catch (err) {
     await Promise.all(all.map((p) => p.kill()));
     throw err;
