@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type PusherJs from 'pusher-js';
 import { TestServer } from '../test-server.js';
-import { authEndpoint, collect, PUSHER_APPS, pusherJs, pusherServer, subscribed, until } from './pusher-kit.js';
+import { APP, authEndpoint, collect, PUSHER_APPS, pusherJs, pusherServer, subscribed, until } from './pusher-kit.js';
 
 const INTERVAL_MS = 300;
 let server: TestServer;
@@ -71,4 +74,34 @@ test('presence: an event from the api reaches members', async () => {
   const got = collect(ch, 'headline');
   await pusherServer(server.url).trigger('presence-news', 'headline', 'hello');
   await until(() => got.length === 1, 'the event');
+});
+
+test('client events on an app that enables them: to the others, not echoed, with user_id on presence', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pusher-apps-'));
+  const file = join(dir, 'apps.json');
+  writeFileSync(file, JSON.stringify([{ ...APP, clientEvents: true }]));
+  const chatty = await TestServer.start({ PUSHER_APPS: file, PRESENCE_INTERVAL_MS: String(INTERVAL_MS) });
+  try {
+    const join = async (id: string) => {
+      const auth = await authEndpoint(pusherServer(chatty.url));
+      auth.user = { id, name: id };
+      servers.push(auth.server);
+      const client = await pusherJs(chatty.url, { authUrl: auth.url });
+      clients.push(client);
+      return client;
+    };
+    const [dan, eve] = [await join('dan'), await join('eve')];
+    const chDan = await subscribed(dan, 'presence-chat');
+    const chEve = await subscribed(eve, 'presence-chat');
+    const gotEve: Array<{ data: unknown; user_id?: string }> = [];
+    chEve.bind('client-typing', (data: unknown, meta: { user_id?: string }) => gotEve.push({ data, user_id: meta?.user_id }));
+    const gotDan = collect(chDan, 'client-typing');
+    chDan.trigger('client-typing', { on: true });
+    await until(() => gotEve.length === 1, 'eve gets dan’s client event');
+    assert.deepEqual(gotEve[0], { data: { on: true }, user_id: 'dan' });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(gotDan, [], 'not echoed to the sender');
+  } finally {
+    await chatty.close();
+  }
 });

@@ -63,6 +63,11 @@ export class PusherPresence {
     return { presence: { ids: Object.keys(hash), hash, count: view.members.size } };
   }
 
+  /** The member of a local presence subscription (undefined for any other subscription). */
+  memberOf(sub: Subscription): PresenceMember | undefined {
+    return this.members.get(sub);
+  }
+
   /** A local presence subscription ended. */
   leave(sub: Subscription): void {
     const member = this.members.get(sub);

@@ -196,7 +196,10 @@ export class PusherRequests {
       return;
     }
     try {
-      await publisher.publish(topic, encodePusherEvent({ event: message.event, channel, data: message.data ?? null }, socketId));
+      const sub = session.subscriptions.get(topic);
+      const userId = sub === undefined ? undefined : this.presence.memberOf(sub)?.id;
+      const event = { event: message.event, channel, data: message.data ?? null, ...(userId === undefined ? {} : { user_id: userId }) };
+      await publisher.publish(topic, encodePusherEvent(event, socketId));
       stats.published++;
     } catch (err) {
       log.warn({ err, app: app.id, channel }, 'pusher client event not published');
