@@ -23,6 +23,12 @@ export function pusherServer(apiUrl: string, app = APP): Pusher {
 export async function authEndpoint(server: Pusher): Promise<{ url: string; server: Server; user: { id: string; name: string } }> {
   const state = { url: '', server: createServer(), user: { id: 'u1', name: 'Ann' } };
   state.server.on('request', (req, res) => {
+    if (req.method === 'GET') {
+      // A blank page, so a browser test can load pusher-js on the auth endpoint's origin.
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>pusher test app</title>');
+      return;
+    }
     let body = '';
     req.on('data', (c: Buffer) => {
       body += c.toString();
