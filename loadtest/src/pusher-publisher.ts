@@ -1,6 +1,7 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { md5Hex, signRequest } from '@switchboard/pusher-protocol';
 import { nowUs } from './latency.js';
+import { postJson } from './publisher.js';
 
 /** The Pusher app every benchmark target configures (PUSHER_APPS in BENCH_ENV). */
 export const BENCH_PUSHER_APP = { id: 'bench', key: 'bench-key', secret: 'bench-secret-0123' };
@@ -46,22 +47,6 @@ export class PusherHttpPublisher {
     ]);
     params.set('auth_signature', signRequest(BENCH_PUSHER_APP.secret, 'POST', path, params));
     const url = new URL(`${path}?${[...params].map(([k, v]) => `${k}=${v}`).join('&')}`, this.baseUrl);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            if (res.statusCode === 200) resolve();
-            else reject(new Error(`${path} answered ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
-          });
-        },
-      );
-      req.setTimeout(120_000, () => req.destroy(new Error(`${path} timed out`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+    return postJson(this.agent, url, body);
   }
 }
