@@ -59,6 +59,13 @@ export class PusherPresence {
       view.members.set(member.id, member.info);
       this.announce(sub.key, channel, 'pusher_internal:member_added', { user_id: member.id, user_info: member.info }, socketId);
     }
+    return this.list(sub.key) ?? {};
+  }
+
+  /** The `subscription_succeeded` data of a presence channel this edge has a view of. */
+  list(topic: string): object | null {
+    const view = this.views.get(topic);
+    if (view === undefined) return null;
     const hash = Object.fromEntries(view.members);
     return { presence: { ids: Object.keys(hash), hash, count: view.members.size } };
   }

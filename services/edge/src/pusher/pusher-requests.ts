@@ -142,7 +142,8 @@ export class PusherRequests {
     }
     const topic = channelTopic(app.id, channel);
     if (session.subscriptions.has(topic)) {
-      transport.sendPusher(subscriptionSucceeded(channel));
+      // Subscribing again: the same answer (a presence channel's with its current member list).
+      transport.sendPusher(subscriptionSucceeded(channel, this.presence.list(topic) ?? {}));
       return;
     }
     if (session.subscriptions.size >= config.MAX_SUBSCRIPTIONS) {
