@@ -34,6 +34,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', ...files];
+// Workspace packages that ship built files (the SDK, the React bindings) resolve to their TypeScript
+// sources under this condition, so tests never need a build first.
+const args = ['--conditions=@switchboard/source', '--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', ...files];
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -5,17 +5,21 @@ import type { BenchReport, ScenarioResult } from './result.js';
 import { runBurst } from './scenarios/burst.js';
 import { runConnect } from './scenarios/connect.js';
 import { runCrossNode } from './scenarios/cross-node.js';
+import { runHotTopic } from './scenarios/hot-topic.js';
 import { runIdle } from './scenarios/idle.js';
 import { runPusherBurst } from './scenarios/pusher-burst.js';
 import { runRate } from './scenarios/rate.js';
+import { runWsBurst } from './scenarios/ws-burst.js';
 import { WorkerPool } from './worker-pool.js';
 
-const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioResult>> = {
+const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioResult | ScenarioResult[]>> = {
   burst: runBurst,
   rate: runRate,
   idle: runIdle,
   connect: runConnect,
   'cross-node': runCrossNode,
+  'hot-topic': runHotTopic,
+  'ws-burst': runWsBurst,
   'pusher-burst': runPusherBurst,
 };
 
@@ -32,7 +36,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     for (const scenario of options.scenarios) {
       for (let i = 0; i < options.repeat; i++) {
         ctx.log(`running ${scenario}${options.repeat > 1 ? ` (${i + 1}/${options.repeat})` : ''}…`);
-        report.results.push(await RUNNERS[scenario](ctx));
+        report.results.push(...[await RUNNERS[scenario](ctx)].flat());
       }
     }
   } finally {

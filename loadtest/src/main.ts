@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --scenario burst|rate|idle|connect|cross-node|all [--bus memory|nats|redis] [--json out.json]`
+ * `npm run bench -- --scenario burst|rate|idle|connect|cross-node|hot-topic|ws-burst|all [--bus memory|nats|redis] [--json out.json]`
  *
  * Starts the system under test and the bare-ws ceiling as their own processes, drives both from
  * forked client workers on loopback, and prints a markdown table with the ratios (stdout) and,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { BusKind } from './targets.js';
 
-export const SCENARIOS = ['burst', 'rate', 'idle', 'connect', 'cross-node', 'pusher-burst'] as const;
+export const SCENARIOS = ['burst', 'rate', 'idle', 'connect', 'cross-node', 'hot-topic', 'ws-burst', 'pusher-burst'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -23,22 +23,30 @@ export interface BenchOptions {
   profileDir: string | null;
   repeat: number;
   progress: boolean;
+  /**
+   * burst: sampling ratios of extra Switchboard targets run with tracing on (OTLP to a local
+   * receiver), measured in the same run as tracing off and the ceiling. Empty: none.
+   */
+  tracing: number[];
 }
 
-export const USAGE = `usage: npm run bench -- --scenario burst|rate|idle|connect|cross-node|pusher-burst|all [options]
+export const USAGE = `usage: npm run bench -- --scenario burst|rate|idle|connect|cross-node|hot-topic|ws-burst|pusher-burst|all [options]
 
-  --bus memory|nats|redis   memory = the all-in-one process (default; cross-node: nats)
+  --bus memory|nats|redis   memory = the all-in-one process (default; cross-node: nats;
+                            hot-topic: memory, then redis and nats; ws-burst: redis and nats)
   --json FILE               also write the results as JSON
   --workers N               client worker processes (default 2)
-  --subscribers N           burst 2000, rate 1000, cross-node 2000, pusher-burst 2000 per protocol
+  --subscribers N           burst 2000, rate 1000, cross-node 2000, ws-burst 2000, pusher-burst 2000 per protocol
   --messages N              messages per burst (default 200)
-  --bursts N                measured bursts per side (burst 5, cross-node 10)
+  --bursts N                measured bursts per side (burst 5, cross-node 10, ws-burst 5)
   --rate N                  rate: messages per second on the topic (default 100)
-  --duration S              rate: measured seconds per side (default 10)
-  --connections N           idle 10000, connect 5000
+  --duration S              rate: measured seconds per side (default 10); hot-topic: per bus (3)
+  --connections N           idle 10000, connect 5000; hot-topic: concurrent publishers (64)
   --payload BYTES           filler bytes in each message's data (default 64)
   --profile DIR             write --cpu-prof profiles of the servers to DIR
   --repeat N                run each scenario N times (default 1)
+  --tracing R[,R…]          burst: also run Switchboard with tracing on at these sampling
+                            ratios (e.g. 0.01,1), OTLP to a receiver in the bench process
   --no-progress             no progress bar on stderr`;
 
 function int(value: string | undefined, name: string): number | null {
@@ -66,6 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile: { type: 'string' },
       repeat: { type: 'string' },
       'no-progress': { type: 'boolean' },
+      tracing: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -93,5 +102,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileDir: values.profile ?? null,
     repeat: Math.max(1, int(values.repeat, 'repeat') ?? 1),
     progress: !values['no-progress'],
+    tracing: (values.tracing ?? '')
+      .split(',')
+      .filter((r) => r !== '')
+      .map((r) => {
+        const ratio = Number(r);
+        if (!(ratio >= 0 && ratio <= 1)) throw new Error(`--tracing takes ratios from 0 to 1, not "${r}"`);
+        return ratio;
+      }),
   };
 }

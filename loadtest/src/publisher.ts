@@ -7,7 +7,6 @@ import { nowUs } from './latency.js';
  * left, which the client workers read to measure latency.
  */
 export class HttpPublisher {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
   private seq = 0;
   private readonly filler: string;
 
@@ -15,12 +14,13 @@ export class HttpPublisher {
     private readonly baseUrl: string,
     /** Bytes of filler text in every message's data (the rest is ~40 bytes of JSON). */
     payloadBytes = 64,
+    private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 }),
   ) {
     this.filler = 'x'.repeat(Math.max(0, payloadBytes));
   }
 
   /** `ts` goes last, so a client finds it at a fixed distance from the frame's end (16 digits until 2286). */
-  private data(ts: number): string {
+  data(ts: number): string {
     return `{"seq":${this.seq++},"body":"${this.filler}","ts":${ts}}`;
   }
 

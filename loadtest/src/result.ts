@@ -30,6 +30,8 @@ export interface ScenarioResult {
   /** Every expected delivery arrived, on both sides. */
   deliveriesOk: boolean;
   notes: string[];
+  /** burst with --tracing: each traced variant's metrics and its ratios to tracing off. */
+  tracing?: Array<{ ratio: number; metrics: Metrics; vsTracingOff: Metrics }>;
 }
 
 export interface BenchReport {

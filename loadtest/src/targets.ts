@@ -34,6 +34,10 @@ export interface Target {
 export interface TargetOptions {
   /** Directory for `--cpu-prof` profiles of the measured server processes (then stopped with SIGTERM). */
   profileDir?: string;
+  /** Extra environment of the Switchboard processes (e.g. OTEL_* for a traced variant). */
+  env?: Record<string, string>;
+  /** Appended to the target's name. */
+  label?: string;
 }
 
 const HOST = '127.0.0.1';
@@ -45,6 +49,9 @@ export const BENCH_ENV: Record<string, string> = {
   // Its own subjects, channels and streams, should the broker be a shared one (NATS_URL, REDIS_URL).
   BUS_PREFIX: `bench${process.pid}`,
   API_RATE_LIMIT: '100000000',
+  // ws-burst publishes from one WebSocket client.
+  MESSAGE_RATE_LIMIT: '100000000',
+  MESSAGE_RATE_BURST: '100000000',
   DRAIN_NOTICE_MS: '0',
   DRAIN_TIMEOUT_MS: '500',
   // The Pusher endpoint and API (scenario pusher-burst).
@@ -106,14 +113,15 @@ export async function startSwitchboard(bus: BusKind, edges: number, options: Tar
       ...BENCH_ENV,
       NODE_ID: 'bench-aio',
       ...preloadEnv(options),
+      ...options.env,
     });
-    return singleProcessTarget('switchboard (all-in-one, memory bus)', proc, options);
+    return singleProcessTarget(`switchboard (all-in-one, memory bus)${options.label ?? ''}`, proc, options);
   }
   const broker: BrokerHandle = bus === 'nats' ? await startNats({ jetstream: true }) : await startRedis();
   try {
-    const cluster = await startCluster({ busUrl: broker.url, edges, env: { ...BENCH_ENV, ...preloadEnv(options) } });
+    const cluster = await startCluster({ busUrl: broker.url, edges, env: { ...BENCH_ENV, ...preloadEnv(options), ...options.env } });
     return {
-      name: `switchboard (${edges} edge${edges > 1 ? 's' : ''} + api, ${bus} bus)`,
+      name: `switchboard (${edges} edge${edges > 1 ? 's' : ''} + api, ${bus} bus)${options.label ?? ''}`,
       edges: cluster.edges.map(endpoint),
       publishUrl: cluster.api.url,
       helperPids: [cluster.api.pid ?? 0],

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Bus, BusUnavailableError } from '../src/bus.js';
+import { type Bus, type BusOptions, type BusState, BusUnavailableError } from '../src/bus.js';
 
 export interface BusFixture {
   /** A new Bus connected to the same broker as every other bus of this fixture. */
-  createBus(): Promise<Bus>;
+  createBus(options?: BusOptions): Promise<Bus>;
   /** Stops what the fixture started (called once, after the suite). */
   stop?(): Promise<void>;
   /**
@@ -16,6 +16,11 @@ export interface BusFixture {
    * pub/sub): the wildcard tests then check that such a subscribe rejects instead.
    */
   wildcards?: false;
+  /**
+   * The broker as the fixture can break it (absent for the memory bus, which has none): the
+   * up/down test kills it (kill -9) and restarts it on the same address.
+   */
+  outage?: { kill(): Promise<void>; restart(): Promise<void> };
 }
 
 interface Received {
@@ -53,6 +58,15 @@ const bytes = (text: string) => Buffer.from(text, 'utf8');
 let unique = 0;
 /** A topic prefix no other test (or earlier run against a shared broker) uses. */
 const fresh = () => `conf${process.pid}x${Date.now().toString(36)}x${unique++}`;
+
+/** Polls `probe` until true (bounded; the machine may be loaded). */
+async function until(probe: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 export function runBusConformance(name: string, makeFixture: () => Promise<BusFixture>): void {
   describe(`Bus conformance: ${name}`, () => {
@@ -173,6 +187,107 @@ export function runBusConformance(name: string, makeFixture: () => Promise<BusFi
       await a.publish(topic, bytes('me'));
       assert.equal((await rec.until(1))[0]?.text, 'me');
       await rec.sub.unsubscribe();
+    });
+
+    it('counts and reports a handler that throws, and keeps delivering to the others', async () => {
+      const reported: string[] = [];
+      const bus = await fixture.createBus({ onHandlerError: (_error, topic) => reported.push(topic) });
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown) => uncaught.push(error);
+      process.on('uncaughtException', onUncaught);
+      try {
+        const topic = `${fresh()}.throws`;
+        await bus.subscribe(topic, () => {
+          throw new Error('handler failure (expected by the test)');
+        });
+        const rec = await record(bus, topic);
+        await a.publish(topic, bytes('1'));
+        await a.publish(topic, bytes('2'));
+        assert.deepEqual(
+          (await rec.until(2)).map((m) => m.text),
+          ['1', '2'],
+        );
+        await until(() => bus.handlerErrors === 2, 'two counted handler errors');
+        assert.deepEqual(reported, [topic, topic]);
+        await new Promise((r) => setTimeout(r, 50)); // a rethrow would surface by now
+        assert.deepEqual(uncaught, []);
+        assert.equal(bus.state, 'up');
+      } finally {
+        process.off('uncaughtException', onUncaught);
+        await bus.close();
+      }
+    });
+
+    it('never delivers a reserved `$` topic to a wildcard, only to its exact name', async () => {
+      const prefix = fresh();
+      const exact = await record(b, `$${prefix}.x`);
+      if (fixture.wildcards !== false) {
+        const star = await record(b, '*');
+        const tail = await record(b, '>');
+        const starX = await record(b, `*.x`);
+        await a.publish(`$${prefix}.x`, bytes('reserved'));
+        await a.publish(`${prefix}.x`, bytes('plain'));
+        await exact.until(1);
+        await starX.until(1);
+        await tail.until(1);
+        await new Promise((r) => setTimeout(r, 100));
+        for (const rec of [tail, starX]) {
+          assert.deepEqual(
+            rec.received.filter((m) => m.topic.includes(prefix)).map((m) => m.topic),
+            [`${prefix}.x`],
+          );
+        }
+        assert.deepEqual(
+          star.received.filter((m) => m.topic.includes(prefix)),
+          [],
+        );
+        for (const rec of [star, tail, starX]) await rec.sub.unsubscribe();
+      } else {
+        await a.publish(`$${prefix}.x`, bytes('reserved'));
+        await exact.until(1);
+      }
+      assert.deepEqual(exact.received, [{ topic: `$${prefix}.x`, text: 'reserved' }]);
+      await exact.sub.unsubscribe();
+    });
+
+    it('reports up -> down while the broker is gone and down -> up once its subscriptions are back', async () => {
+      const bus = await fixture.createBus();
+      const states: BusState[] = [];
+      const off = bus.onStateChange((state) => states.push(state));
+      try {
+        const outage = fixture.outage;
+        if (outage === undefined) {
+          // No broker to lose: the state only ever leaves `up` for `closed`.
+          await bus.publish(`${fresh()}.alive`, bytes('x'));
+          assert.deepEqual(states, []);
+          return;
+        }
+        const topic = `${fresh()}.outage`;
+        const rec = await record(bus, topic);
+        await outage.kill();
+        try {
+          await until(() => bus.state === 'down', 'state down');
+          await assert.rejects(bus.publish(topic, bytes('lost')), BusUnavailableError);
+        } finally {
+          await outage.restart();
+        }
+        await until(() => bus.state === 'up', 'state up again');
+        // down, up (a cluster whose nodes come back one by one may flap: down, up, down, up).
+        assert.ok(states.length >= 2 && states.length % 2 === 0, `states: ${states.join(',')}`);
+        for (const [i, state] of states.entries()) assert.equal(state, i % 2 === 0 ? 'down' : 'up', `states: ${states.join(',')}`);
+        // `up` again means the existing subscription receives again (retried a few times only
+        // because a cluster may still be moving slots between its restarted nodes).
+        for (let attempt = 0; rec.received.length === 0 && attempt < 50; attempt++) {
+          await bus.publish(topic, bytes('after')).catch(() => undefined);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal((await rec.until(1))[0]?.text, 'after');
+        await until(() => a.state === 'up' && b.state === 'up', 'the shared buses up again');
+      } finally {
+        off();
+        await bus.close();
+        assert.equal(bus.state, 'closed');
+      }
     });
 
     it('refuses to publish once closed', async () => {

@@ -36,20 +36,42 @@ export interface HistoryLimits {
 export interface HistoryStore {
   readonly kind: string;
   /**
-   * True when `append` also publishes the encoded `message` frame on the bus, atomically with
-   * storing it (Redis: one Lua script). The Publisher then does not publish again.
+   * Stores one message and returns its offset. Rejects when the store is unreachable. Appends
+   * of one topic through one store get increasing offsets in the order they were called, even
+   * when many are in flight: callers need not wait for one before making the next.
    */
-  readonly publishes?: boolean;
-  /** Stores one message and returns its offset. Rejects when the store is unreachable. */
   append(topic: string, data: string): Promise<StreamTip>;
   /**
    * What a subscriber missed after `offset` (of `epoch`, when given). With another epoch than
    * the current one, the page holds the current epoch from its start and `complete` is false.
    */
   since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage>;
-  /** The newest offset and the epoch of a topic, without reading messages. */
+  /**
+   * The newest offset and the epoch of a topic, without reading messages. A topic that never had
+   * a message (or whose sequence expired) reports offset 0 and the epoch its first message will
+   * get, so `since(topic, n, …, thatEpoch)` after n appends is complete and replays nothing old.
+   */
   tip(topic: string): Promise<StreamTip>;
   close(): Promise<void>;
+}
+
+/**
+ * A store whose `append` also puts the encoded `message` frame on the bus, in the same atomic
+ * step as storing it (Redis: one Lua script stores and publishes). The Publisher then only
+ * appends. A backend says so by the type of the history it opens.
+ */
+export interface PublishingHistoryStore extends HistoryStore {
+  readonly publishes: true;
+  /**
+   * As HistoryStore.append; `envelope` (trace context, publish time: libs/protocol
+   * bus-envelope.ts) goes before the frame it publishes, when given and not empty.
+   */
+  append(topic: string, data: string, envelope?: Uint8Array): Promise<StreamTip>;
+}
+
+/** True when `store` publishes its appends itself (see PublishingHistoryStore). */
+export function publishesOnAppend(store: HistoryStore): store is PublishingHistoryStore {
+  return (store as Partial<PublishingHistoryStore>).publishes === true;
 }
 
 export class HistoryUnavailableError extends Error {

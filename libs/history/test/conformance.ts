@@ -119,6 +119,27 @@ export function runHistoryConformance(name: string, makeFixture: () => Promise<H
       assert.equal(page.messages.length, 1);
     });
 
+    it('keeps the epoch contract: a never-published topic reports offset 0 and the epoch its first message gets', async () => {
+      // docs/protocol.md: subscribe to a new topic, publish 3, resubscribe with the ack's epoch
+      // and offset 3 -> recovered, nothing replayed.
+      const topic = fresh();
+      const ack = await store.tip(topic);
+      assert.equal(ack.offset, 0);
+      const first = await store.since(topic, 0, 10);
+      assert.deepEqual(first, { offset: 0, epoch: ack.epoch, messages: [], complete: true });
+      const tips = [];
+      for (let i = 1; i <= 3; i++) tips.push(await store.append(topic, String(i)));
+      assert.deepEqual(
+        tips,
+        [1, 2, 3].map((offset) => ({ offset, epoch: ack.epoch })),
+      );
+      const resumed = await store.since(topic, 3, 100, ack.epoch);
+      assert.deepEqual(resumed, { offset: 3, epoch: ack.epoch, messages: [], complete: true });
+      const missedOne = await store.since(topic, 2, 100, ack.epoch);
+      assert.deepEqual(missedOne.messages, [{ offset: 3, data: '3' }]);
+      assert.equal(missedOne.complete, true);
+    });
+
     it('drops messages older than the TTL', async () => {
       const short = await fixture.createStore({ size: 100, ttlMs: 1000 });
       try {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Bus, BusUnavailableError, MemoryBroker, MemoryBus } from '@switchboard/bus';
+import { MemoryBroker, MemoryBus, MemoryHistory } from '@switchboard/backends';
+import { type Bus, BusUnavailableError } from '@switchboard/bus';
 import { readMessageHeader } from '@switchboard/protocol';
-import { type HistoryStore, MemoryHistory, Publisher } from '../src/index.js';
+import { type HistoryStore, Publisher } from '../src/index.js';
 
 /** A memory history whose appends take a random time, as a networked store's do. */
 function slowHistory(): HistoryStore {

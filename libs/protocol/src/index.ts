@@ -1,3 +1,4 @@
+export * from './bus-envelope.js';
 export * from './codes.js';
 export * from './decode.js';
 export * from './encode.js';

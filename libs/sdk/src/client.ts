@@ -11,12 +11,16 @@ import type { PendingHandlers } from './requests.js';
 import { Requests } from './requests.js';
 import type { MessageHandler, SubscribeOptions, Subscription } from './subscription.js';
 import { DEFAULT_REFRESH_MARGIN_MS } from './token.js';
+import type { AnyTopics, KnownTopic, TopicPayload } from './typed-topics.js';
 import { resolveUrl, resolveWebSocket, type WebSocketConstructor } from './websocket.js';
 
 export type { ClientOptions, ClientState, PublishResult } from './options.js';
 
-/** A Switchboard connection that reconnects, resubscribes and recovers missed messages by itself. */
-export class SwitchboardClient {
+/**
+ * A Switchboard connection that reconnects, resubscribes and recovers missed messages by itself.
+ * `Topics` maps topic names and patterns to payload types (see `createClient`).
+ */
+export class SwitchboardClient<Topics extends object = AnyTopics> {
   private readonly url: string;
   private readonly WebSocketImpl: WebSocketConstructor;
   private readonly events: Emitter<ClientEvents>;
@@ -96,9 +100,21 @@ export class SwitchboardClient {
 
   /**
    * Subscribes to a topic or a wildcard pattern. Returns at once; while disconnected the
-   * subscription is queued and sent on connect.
+   * subscription is queued and sent on connect. With a topic map, the handler's payload type is
+   * the topic's (and a topic outside the map does not compile).
    */
-  subscribe<T = unknown>(topic: string, onMessage: MessageHandler<T>, options: SubscribeOptions = {}): Subscription<T> {
+  subscribe<Topic extends string>(
+    topic: KnownTopic<Topics, Topic>,
+    onMessage: MessageHandler<TopicPayload<Topics, Topic>>,
+    options?: SubscribeOptions,
+  ): Subscription<TopicPayload<Topics, Topic>>;
+  /** Clients without a topic map: the payload type given explicitly, `client.subscribe<Order>('orders', …)`. */
+  subscribe<T>(
+    topic: string extends keyof Topics ? string : never,
+    onMessage: MessageHandler<T>,
+    options?: SubscribeOptions,
+  ): Subscription<T>;
+  subscribe<T>(topic: string, onMessage: MessageHandler<T>, options: SubscribeOptions = {}): Subscription<T> {
     return this.registry.add(topic, onMessage, options);
   }
 
@@ -107,7 +123,7 @@ export class SwitchboardClient {
    * `unavailable` while disconnected, and with `unavailable` when the connection drops before
    * the ack (the message may or may not have been published then).
    */
-  publish(topic: string, data: unknown): Promise<PublishResult> {
+  publish<Topic extends string>(topic: KnownTopic<Topics, Topic>, data: TopicPayload<Topics, Topic>): Promise<PublishResult> {
     return new Promise<PublishResult>((resolve, reject) => {
       if (data === undefined) return reject(new SwitchboardError('bad_request', 'publish data must be a JSON value'));
       if (this.current !== 'connected') return reject(unavailable('not connected'));
@@ -303,7 +319,11 @@ export class SwitchboardClient {
   }
 }
 
-/** Creates a client; call `connect()` to start. */
-export function createClient(options: ClientOptions): SwitchboardClient {
-  return new SwitchboardClient(options);
+/**
+ * Creates a client; call `connect()` to start. The optional type parameter maps topic names and
+ * patterns (`*`, `>`) to payload types, so that handlers and publishes are checked:
+ * `createClient<{ 'chat.*': ChatMessage; 'orders.>': Order }>({ url })`.
+ */
+export function createClient<Topics extends object = AnyTopics>(options: ClientOptions): SwitchboardClient<Topics> {
+  return new SwitchboardClient<Topics>(options);
 }

@@ -20,7 +20,9 @@ export type {
   Listener,
   RecoveredEvent,
 } from './events.js';
+export type { StreamPosition } from './frames.js';
 export type { Message, MessageHandler, SubscribeAck, SubscribeOptions } from './subscription.js';
 export { Subscription } from './subscription.js';
 export { isWildcard, matchTopic } from './topic-match.js';
+export type { AnyTopics, KnownTopic, PatternCovers, TopicPayload, TopicTokens } from './typed-topics.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

@@ -35,6 +35,12 @@ export class SubscriptionRegistry {
     let state = map.get(topic);
     if (state === undefined) {
       state = new TopicState(topic, wildcard);
+      if (!wildcard && options.since !== undefined) {
+        // Resume from the caller's position, as after a reconnect (wildcards are live-only).
+        const since = typeof options.since === 'number' ? { offset: options.since } : options.since;
+        state.lastOffset = since.offset;
+        state.epoch = since.epoch ?? null;
+      }
       map.set(topic, state);
     }
     const owner = state;

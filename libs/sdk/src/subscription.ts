@@ -1,5 +1,6 @@
 import { SwitchboardError } from './errors.js';
 import type { RecoveredEvent } from './events.js';
+import type { StreamPosition } from './frames.js';
 
 /** One delivered message; `topic` is the concrete topic (also for wildcard subscriptions). */
 export interface Message<T = unknown> {
@@ -20,6 +21,13 @@ export interface SubscribeAck {
 }
 
 export interface SubscribeOptions {
+  /**
+   * Start after this offset (or position) instead of "now": the server first replays the topic's
+   * history after it, then live messages. Used only by the first local subscription of a topic
+   * (later ones share its server subscription); ignored for patterns, which are live-only. A
+   * position older than the history window reports a recovery gap (`onRecoveryGap`, `recovered`).
+   */
+  since?: number | StreamPosition;
   /** A resubscription could not recover every missed message (also emitted as `recovered`). */
   onRecoveryGap?: (event: RecoveredEvent) => void;
   /** The server refused the subscription (initially or on resubscribe); it has ended. */

@@ -53,16 +53,16 @@ export class TopicState {
   }
 
   /**
-   * Exact topics: records and accepts a message unless it is a duplicate. Offset 1 starts a
-   * sequence whose epoch we may not know: after a higher offset (a restart), or when the ack
-   * found the topic empty (an empty topic reports a placeholder epoch). The epoch is then
-   * forgotten, and the next `since` carries the offset only (the server reads it as one of
-   * the current epoch).
+   * Exact topics: records and accepts a message unless it is a duplicate. Offset 1 after a
+   * higher one starts a sequence whose epoch we do not know (the topic restarted while we were
+   * subscribed): the epoch is then forgotten, and the next `since` carries the offset only (the
+   * server reads it as one of the current epoch). An empty topic's ack carries the epoch its
+   * first message gets (docs/protocol.md), so that epoch is kept.
    */
   accept(offset: number | null): boolean {
     if (!isFresh(this.lastOffset, offset)) return false;
     if (offset !== null) {
-      if (offset === 1 && ((this.lastOffset ?? 0) > 1 || this.ack?.offset === 0)) this.epoch = null;
+      if (offset === 1 && (this.lastOffset ?? 0) > 1) this.epoch = null;
       this.lastOffset = offset;
     }
     return true;

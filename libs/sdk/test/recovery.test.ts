@@ -116,7 +116,7 @@ describe('recovery', { timeout: 10_000 }, () => {
     assert.deepEqual((await conn.next('subscribe')).since, { offset: 2 }, 'epoch unknown: offset only');
   });
 
-  it('forgets the placeholder epoch of an empty topic once its first message arrives', async () => {
+  it('keeps the epoch an empty topic reported: it is the one its first messages get', async () => {
     await fresh();
     const c = client();
     await c.connect();
@@ -128,11 +128,44 @@ describe('recovery', { timeout: 10_000 }, () => {
     message(conn, 't', 2, 'b');
     await col.all;
     conn = await reconnect(c, conn);
-    const req = await conn.next('subscribe');
-    assert.deepEqual(req.since, { offset: 2 });
-    ack(conn, req, 2, 'store-1', true);
-    await sleep(20);
+    assert.deepEqual((await conn.next('subscribe')).since, { offset: 2, epoch: 'store-0' });
+  });
+});
+
+describe('subscribe option since', { timeout: 10_000 }, () => {
+  it('sends the first subscribe with since, drops what it covers, and keeps recovering from there', async () => {
+    await fresh();
+    const c = client();
+    await c.connect();
+    const col = collector(2);
+    c.subscribe('t', col.handler, { since: 40 });
+    c.subscribe('t', () => undefined, { since: 1 }); // shares the server subscription: ignored
+    c.subscribe('p.*', () => undefined, { since: 3 }); // patterns are live-only: ignored
+    let conn = await server.nextConnection();
+    const first = await conn.next('subscribe');
+    assert.deepEqual(first.since, { offset: 40 });
+    const pattern = await conn.next('subscribe');
+    assert.equal(pattern.topic, 'p.*');
+    assert.equal(pattern.since, undefined);
+    ack(conn, first, 42, 'e1', true);
+    message(conn, 't', 40, 'covered');
+    message(conn, 't', 41, 'a');
+    message(conn, 't', 42, 'b');
+    await col.all;
+    assert.deepEqual(
+      col.got.map((m) => m.data),
+      ['a', 'b'],
+    );
     conn = await reconnect(c, conn);
-    assert.deepEqual((await conn.next('subscribe')).since, { offset: 2, epoch: 'store-1' });
+    assert.deepEqual((await conn.next('subscribe')).since, { offset: 42, epoch: 'e1' });
+  });
+
+  it('takes a position with an epoch', async () => {
+    await fresh();
+    const c = client();
+    await c.connect();
+    c.subscribe('t', () => undefined, { since: { offset: 7, epoch: 'e9' } });
+    const conn = await server.nextConnection();
+    assert.deepEqual((await conn.next('subscribe')).since, { offset: 7, epoch: 'e9' });
   });
 });

@@ -51,3 +51,4 @@ export function stateGaugeFrom(registry: Registry, name: string, help: string, s
     },
   });
 }
+export { Histogram } from 'prom-client';

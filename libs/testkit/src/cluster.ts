@@ -29,8 +29,8 @@ export class ServiceProcess {
     return this.child?.pid;
   }
 
-  /** Starts the process and waits until `/readyz` answers 200 (bounded). */
-  async start(timeoutMs = 20_000): Promise<void> {
+  /** Starts the process and waits until `/readyz` answers 200 (bounded; generous, as a loaded machine compiles slowly). */
+  async start(timeoutMs = 60_000): Promise<void> {
     this.child = spawnTracked(process.execPath, ['--import', 'tsx', this.script], { cwd: ROOT, env: this.env });
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
-import { apiEnv, apiRoutes, pusherRoutes } from '@switchboard/api';
-import { type Bus, MemoryBus } from '@switchboard/bus';
+import { apiEnv, apiRoutes, pusherRoutes, tracedRouter } from '@switchboard/api';
+import { historyLimits, openBackend } from '@switchboard/backends';
+import type { Bus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
 import { EdgeNode, edgeEnv, edgePresenceSource, type PresenceReporter, startPresenceReporter } from '@switchboard/edge';
-import { type HistoryStore, openHistory } from '@switchboard/history';
+import type { HistoryStore } from '@switchboard/history';
 import { createRoutedServer, listen, loadTls } from '@switchboard/http';
 import { dashboardRoutes, PresenceService, presenceSettingsEnv, pusherChannelSource } from '@switchboard/presence';
 import { createLogger, createMetricsRegistry, type Logger } from '@switchboard/telemetry';
@@ -42,8 +43,12 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const config = parseEnv(allInOneEnv, options.env ?? process.env);
   const log = options.log ?? createLogger({ service: 'all-in-one', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   const tls = loadTls(config);
-  const bus = options.bus ?? new MemoryBus();
-  const history = options.history !== undefined ? options.history : await openHistory('memory://', config);
+  const backend = await openBackend('memory://', {
+    history: options.history === undefined ? historyLimits(config) : null,
+    onHandlerError: (err, topic) => log.error({ err, topic }, 'bus handler threw'),
+  });
+  const bus = options.bus ?? backend.bus;
+  const history = options.history !== undefined ? options.history : backend.history;
   const metrics = createMetricsRegistry({ service: 'all-in-one', node: config.NODE_ID });
   const edge = new EdgeNode({ config, bus, history, log, metrics });
   // Presence takes the cluster's path on the in-process bus: the edge's reporter -> the aggregator.
@@ -58,7 +63,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const reporter = startPresenceReporter(edgePresenceSource(edge), bus, config, log);
   const routers = [
     edge.routes(),
-    apiRoutes({ config, publisher: edge.publisher, history, log }),
+    tracedRouter(apiRoutes({ config, publisher: edge.publisher, history, log })),
     presence.routes(),
     await dashboardRoutes('/presence/'),
     await demoRoutes(),
@@ -73,8 +78,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
     await reporter.stop();
     await presence.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (options.bus === undefined) await bus.close();
-    if (options.history === undefined) await history?.close();
+    await backend.close();
   };
   return {
     port,

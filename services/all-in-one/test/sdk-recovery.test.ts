@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MemoryBroker, MemoryBus } from '@switchboard/bus';
-import { MemoryHistory, Publisher } from '@switchboard/history';
+import { MemoryBroker, MemoryBus, MemoryHistory } from '@switchboard/backends';
+import { Publisher } from '@switchboard/history';
 import { createClient } from '@switchboard/sdk';
 import { WebSocket } from 'ws';
 import { type AllInOne, startAllInOne } from '../src/start.js';

@@ -1,4 +1,4 @@
-import { MemoryBroker, MemoryBus } from '@switchboard/bus';
+import { MemoryBroker, MemoryBus } from '@switchboard/backends';
 import { WsTestClient } from '@switchboard/testkit';
 import { type AllInOne, startAllInOne } from '../src/start.js';
 

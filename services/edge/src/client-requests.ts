@@ -18,6 +18,8 @@ import type { EdgeStats } from './edge-stats.js';
 import { answerLive, catchUp } from './recovery.js';
 import { type Session, Subscription } from './session.js';
 import type { SubscriptionRegistry } from './subscription-registry.js';
+import { traceClientPublish } from './tracing/client-publish-span.js';
+import { traceRecovery } from './tracing/edge-spans.js';
 
 export interface ClientRequestDeps {
   config: EdgeConfig;
@@ -100,7 +102,7 @@ export class ClientRequests {
         return;
       }
       case 'publish':
-        void this.publish(session, frame);
+        void traceClientPublish(frame.topic, () => this.publish(session, frame));
         return;
       case 'refresh':
         // Auth on: verified and applied (see auth-gate.ts). Auth off: acknowledged, so clients proceed.
@@ -145,7 +147,9 @@ export class ClientRequests {
       await registry.add(sub);
       if (session.closed) return;
       if (history !== null && !isWildcard(sub.key))
-        await catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key));
+        await traceRecovery(sub.key, frame.since, () =>
+          catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key)),
+        );
       else answerLive(sub, frame.id, stats);
     } catch (err) {
       if (sub.active) this.drop(session, sub);

@@ -11,6 +11,12 @@ export function registerEdgeMetrics(registry: Registry, stats: EdgeStats, bus: B
   gaugeFrom(registry, 'switchboard_edge_subscriptions', 'Client subscriptions held', () => stats.subscriptions);
   gaugeFrom(registry, 'switchboard_edge_bus_topics', 'Topics and patterns this edge holds a bus subscription for', topics);
   counterFrom(registry, 'switchboard_edge_bus_messages_total', 'Messages received from the bus', () => stats.busMessages);
+  counterFrom(
+    registry,
+    'switchboard_bus_handler_errors_total',
+    'Exceptions thrown by bus handlers (logged; delivery went on)',
+    () => bus.handlerErrors,
+  );
   counterFrom(registry, 'switchboard_edge_deliveries_total', 'Message frames written to clients', () => stats.deliveries);
   counterFrom(
     registry,
@@ -43,5 +49,6 @@ export function registerEdgeMetrics(registry: Registry, stats: EdgeStats, bus: B
     'Upgrades refused by the per-address connection rate (429)',
     () => stats.connectRateLimited,
   );
+  stats.delivery.register(registry, bus.kind);
   stateGaugeFrom(registry, 'switchboard_bus_state', 'State of the message bus (1 = current)', BUS_STATES, () => bus.state);
 }

@@ -2,10 +2,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TokenVerifier } from '@switchboard/auth';
 import type { Bus } from '@switchboard/bus';
-import { type HistoryStore, Publisher } from '@switchboard/history';
+import { type HistoryStore, Publisher, PublishTelemetry } from '@switchboard/history';
 import { type HealthSource, healthRoutes, type Router, sendError, TokenBucket } from '@switchboard/http';
 import { CloseCode, ErrorCode, encodeServerFrame } from '@switchboard/protocol';
-import type { Logger, Registry } from '@switchboard/telemetry';
+import { gaugeFrom, type Logger, type Registry } from '@switchboard/telemetry';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthGate } from './auth-gate.js';
 import { ClientRequests } from './client-requests.js';
@@ -75,7 +75,7 @@ export class EdgeNode implements HealthSource, PusherHost {
         this.registry.resyncAll();
       }
     });
-    this.publisher = new Publisher(bus, history);
+    this.publisher = new Publisher(bus, history, new PublishTelemetry(metrics));
     const verifier = TokenVerifier.fromConfig(config);
     if (verifier !== null) log.info({ keys: verifier.kind }, 'client authentication on');
     this.auth = new AuthGate({
@@ -109,6 +109,7 @@ export class EdgeNode implements HealthSource, PusherHost {
     });
     this.heartbeat = new Heartbeat(this.sessions, config.HEARTBEAT_MS, this.stats, (session, now) => this.auth.expired(session, now));
     registerEdgeMetrics(metrics, this.stats, bus, () => this.registry.topicCount);
+    gaugeFrom(metrics, 'switchboard_ready', 'Whether /readyz answers 200 (1) or 503 (0)', () => (this.ready() ? 1 : 0));
     this.pusher = config.PUSHER_APPS.enabled ? new PusherEndpoint(this, config.PUSHER_APPS) : null;
   }
 

@@ -1,5 +1,9 @@
+import { DeliveryTelemetry } from './tracing/delivery-telemetry.js';
+
 /** Plain counters bumped on the hot path and read by /metrics and presence at scrape time. */
 export class EdgeStats {
+  /** Delivery latency and history histograms, CONSUMER spans (see tracing/delivery-telemetry.ts). */
+  readonly delivery = new DeliveryTelemetry();
   connections = 0;
   connectionsTotal = 0;
   subscriptions = 0;

@@ -46,7 +46,9 @@ export class Interest {
   /** Called once per bus message for this topic or pattern. */
   receive(payload: Uint8Array): void {
     this.deps.stats.busMessages++;
-    this.accept(new OutboundMessage(payload), false);
+    const message = OutboundMessage.fromBus(payload);
+    if (message.envelope === null) this.accept(message, false);
+    else this.deps.stats.delivery.deliver(message, this.subscribers.size, () => this.accept(message, false));
   }
 
   /** What a subscribe's catch-up learned of the topic's tip: seeds ordering. */
@@ -110,7 +112,8 @@ export class Interest {
     }
     let page: HistoryPage;
     try {
-      page = await history.since(this.key, this.lastOffset, this.deps.historyLimit, this.epoch ?? undefined);
+      const after = this.lastOffset;
+      page = await this.deps.stats.delivery.timeRead(() => history.since(this.key, after, this.deps.historyLimit, this.epoch ?? undefined));
     } catch {
       if (attempt < REPAIR_RETRIES && (this.waiting?.length ?? 0) < MAX_HELD) {
         setTimeout(() => void this.repair([], attempt + 1), REPAIR_RETRY_MS).unref();

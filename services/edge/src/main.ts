@@ -1,6 +1,5 @@
-import { connectBus } from '@switchboard/bus';
+import { historyLimits, openBackend } from '@switchboard/backends';
 import { openSettingWarnings } from '@switchboard/config';
-import { openHistory } from '@switchboard/history';
 import { createRoutedServer, listen, loadTls } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { loadEdgeConfig } from './config.js';
@@ -13,8 +12,11 @@ runService('edge', async () => {
   const log = createLogger({ service: 'edge', nodeId: config.NODE_ID, level: config.LOG_LEVEL });
   for (const warning of openSettingWarnings(['AUTH_JWT_SECRET', 'ALLOWED_ORIGINS'])) log.warn(warning);
   const tls = loadTls(config);
-  const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
-  const history = await openHistory(config.BUS_URL, config);
+  const { bus, history } = await openBackend(config.BUS_URL, {
+    prefix: config.BUS_PREFIX,
+    history: historyLimits(config),
+    onHandlerError: (err, topic) => log.error({ err, topic }, 'bus handler threw'),
+  });
   const edge = new EdgeNode({ config, bus, history, log, metrics: createMetricsRegistry({ service: 'edge', node: config.NODE_ID }) });
   const server = createRoutedServer([edge.routes()], log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   edge.attach(server);

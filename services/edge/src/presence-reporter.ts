@@ -7,6 +7,7 @@ import {
   type PresenceSource,
   ReportBuilder,
 } from '@switchboard/presence-report';
+import { tracePresenceReport } from './tracing/edge-spans.js';
 
 export interface PresenceReporterOptions {
   bus: Bus;
@@ -66,7 +67,7 @@ export class PresenceReporter {
   /** One report now (skipped while the previous one is still being published). */
   tick(): Promise<void> {
     if (this.running !== null || this.stopped) return this.running ?? Promise.resolve();
-    this.running = this.report().finally(() => {
+    this.running = tracePresenceReport(() => this.report()).finally(() => {
       this.running = null;
     });
     return this.running;

@@ -23,13 +23,14 @@ export async function catchUp(
 ): Promise<void> {
   const transport = sub.session.transport;
   if (since === undefined) {
-    const tip = await history.tip(sub.key);
+    const tip = await stats.delivery.timeRead(() => history.tip(sub.key));
     interest?.noteTip(tip.offset, tip.epoch);
     if (!sub.active) return ackWithoutOffset(sub, id);
     transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: tip.offset, epoch: tip.epoch }));
     return release(sub, tip.offset, stats);
   }
-  const page = await history.since(sub.key, since.offset, limit, since.epoch);
+  const page = await stats.delivery.timeRead(() => history.since(sub.key, since.offset, limit, since.epoch));
+  stats.delivery.replaySize.observe(page.messages.length);
   interest?.noteTip(page.offset, page.epoch);
   if (!sub.active) return ackWithoutOffset(sub, id);
   transport.sendText(

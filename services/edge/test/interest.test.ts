@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startAllInOne } from '@switchboard/all-in-one';
-import { MemoryBroker, MemoryBus } from '@switchboard/bus';
-import { type HistoryStore, MemoryHistory } from '@switchboard/history';
+import { MemoryBroker, MemoryBus, MemoryHistory } from '@switchboard/backends';
+import type { HistoryStore } from '@switchboard/history';
 import { encodeMessageFrame } from '@switchboard/protocol';
 import { WsTestClient } from '@switchboard/testkit';
 import { T, TestServer } from './support.js';

@@ -1,5 +1,5 @@
-import { connectBus } from '@switchboard/bus';
-import { openHistory, Publisher } from '@switchboard/history';
+import { historyLimits, openBackend } from '@switchboard/backends';
+import { Publisher } from '@switchboard/history';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { loadPresenceConfig } from './config.js';
 import { startPresenceServer } from './presence-server.js';
@@ -10,10 +10,14 @@ runService('presence', async () => {
   if (config.PRESENCE_WEBHOOK_URL !== undefined && config.PRESENCE_WEBHOOK_SECRET === undefined) {
     log.warn('PRESENCE_WEBHOOK_SECRET is not set: webhook requests are not signed');
   }
-  const bus = await connectBus(config.BUS_URL, { prefix: config.BUS_PREFIX });
   // It publishes `$presence.users` events and, with PUSHER_APPS, presence channel member events.
   const publishes = config.PRESENCE_USERS_TOPIC || config.PUSHER_APPS.enabled;
-  const history = publishes ? await openHistory(config.BUS_URL, config) : null;
+  const { bus, history } = await openBackend(config.BUS_URL, {
+    prefix: config.BUS_PREFIX,
+    // The history only serves what this service publishes: `$presence.users`, Pusher member events.
+    history: publishes ? historyLimits(config) : null,
+    onHandlerError: (err, topic) => log.error({ err, topic }, 'bus handler threw'),
+  });
   const publisher = publishes ? new Publisher(bus, history) : null;
   const metrics = createMetricsRegistry({ service: 'presence', node: config.NODE_ID });
   const presence = await startPresenceServer({ config, bus, publisher, log, metrics });

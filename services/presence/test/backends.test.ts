@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Bus, connectBus } from '@switchboard/bus';
+import { openBackend } from '@switchboard/backends';
+import type { Bus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
 import { PresenceReporter } from '@switchboard/edge';
-import { type HistoryStore, openHistory, Publisher } from '@switchboard/history';
+import { type HistoryStore, Publisher } from '@switchboard/history';
 import type { PresenceSource } from '@switchboard/presence-report';
 import { PRESENCE_USERS_TOPIC, readMessageHeader } from '@switchboard/protocol';
 import { createLogger } from '@switchboard/telemetry';
@@ -47,8 +48,7 @@ for (const [name, start] of backends) {
 
     before(async () => {
       broker = await start();
-      bus = await connectBus(broker.url, { prefix });
-      history = await openHistory(broker.url, { HISTORY_SIZE: 10, HISTORY_TTL_MS: 60_000, BUS_PREFIX: prefix });
+      ({ bus, history } = await openBackend(broker.url, { prefix, history: { size: 10, ttlMs: 60_000 } }));
     });
     after(async () => {
       await reporter?.stop();

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MemoryBroker, MemoryBus } from '@switchboard/bus';
+import { MemoryBroker, MemoryBus } from '@switchboard/backends';
 import { parseEnv } from '@switchboard/config';
 import { PresenceReporter } from '@switchboard/edge';
 import type { PresenceSource } from '@switchboard/presence-report';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type AllInOne, startAllInOne } from '@switchboard/all-in-one';
-import { MemoryBroker, MemoryBus } from '@switchboard/bus';
+import { MemoryBroker, MemoryBus } from '@switchboard/backends';
 import { parseEnv } from '@switchboard/config';
 import { createLogger } from '@switchboard/telemetry';
 import { requestJson, WebhookReceiver, WsTestClient } from '@switchboard/testkit';

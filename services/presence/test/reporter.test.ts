@@ -15,6 +15,7 @@ import {
 class FakeBus implements Bus {
   readonly kind = 'fake';
   state: BusState = 'up';
+  readonly handlerErrors = 0;
   failing = false;
   readonly reports: PresenceReport[] = [];
   readonly handlers = new Map<string, BusHandler>();

@@ -1,0 +1,3 @@
+export * from './jetstream-history.js';
+export * from './nats-backend.js';
+export * from './nats-bus.js';

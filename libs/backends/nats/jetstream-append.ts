@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { HistoryUnavailableError, type StreamTip } from '@switchboard/history';
+import { headers, type JetStreamClient, type JetStreamPublishOptions, type PubAck } from 'nats';
+import { apiErrorCode, EPOCH, OFFSET, PREV, streamMissing, WRONG_LAST_MSG_ID, WRONG_LAST_SEQUENCE } from './jetstream-names.js';
+
+/** A topic's newest message as this process knows it. */
+export interface TopicTip {
+  /** Stream sequence (0: none). Predicted while `confirmed` is false. */
+  seq: number;
+  offset: number;
+  /** Taken from the server (an ack or a read), not predicted. */
+  confirmed: boolean;
+}
+
+/** What the appender needs from the store around it. */
+export interface AppendContext {
+  readonly js: JetStreamClient;
+  readonly subjectPrefix: string;
+  /** The epoch messages are written under now. */
+  epoch(): string;
+  /** The topic's newest message read from the server (null: none), or a rejection. */
+  readTip(topic: string): Promise<{ seq: number; offset: number } | null>;
+  /** Re-reads the stream (recreating it when missing) and its epoch; clears cached tips on a new epoch. */
+  refreshEpoch(): Promise<void>;
+  /** Throws when the store cannot take requests (closed, disconnected). */
+  usable(): void;
+}
+
+interface Pending {
+  /** Call order (retries are sent again in this order). */
+  order: number;
+  topic: string;
+  payload: Uint8Array;
+  attempts: number;
+  resolve(tip: StreamTip): void;
+  reject(error: unknown): void;
+}
+
+interface Sent {
+  pending: Pending;
+  id: string;
+  predictedSeq: number;
+  offset: number;
+  epoch: string;
+}
+
+/** Appends that lose the race against other writers this often in a row give up. */
+const MAX_ATTEMPTS = 20;
+/** Publishes one store keeps in flight; more wait in the queue. */
+const MAX_IN_FLIGHT = 1024;
+/** Per-topic tips cached (the oldest is forgotten first; it is read again when needed). */
+const MAX_CACHED_TIPS = 100_000;
+
+/**
+ * Appends to the JetStream history without a broker round trip per message.
+ *
+ * Offsets are per topic, JetStream sequences per stream, and the server is the one sequencer:
+ * each message carries its offset and must pass the server's optimistic-concurrency checks.
+ *
+ * - Anchor: a message sent while nothing of this store is in flight expects its topic's last
+ *   subject sequence to be the one last confirmed (`Nats-Expected-Last-Subject-Sequence`), so
+ *   it fails if any other process appended to the topic meanwhile.
+ * - Followers: a message sent while others are in flight is pipelined behind them. It expects
+ *   the stream's last message to be this store's previous send, by id and by predicted
+ *   sequence (`Nats-Expected-Last-Msg-Id` and `Nats-Expected-Last-Sequence`): it can only be
+ *   stored right after that message, so the chain back to the anchor is stored contiguously
+ *   with nothing in between, and its predicted offset and `Sb-Prev` are exactly right. A
+ *   prediction alone (a sequence number) is not enough: after one failure another writer's
+ *   message can land on the predicted sequence and let a later message through with a gap.
+ * - Any failure breaks the chain for everything sent after it. The store then waits until
+ *   all in-flight publishes settled, forgets unconfirmed tips, and sends the failed messages
+ *   again in their original order (resequenced: new offsets, the first as an anchor).
+ *
+ * One process alone on a topic therefore sends continuously (throughput bound by the server,
+ * not by the round trip); processes competing for one topic fall back towards one round
+ * trip per message, and offsets stay gap-free and unique in every case. Appends of a topic
+ * are numbered in call order.
+ */
+export class JetStreamAppender {
+  private readonly queue: Pending[] = [];
+  private readonly inFlight = new Set<Sent>();
+  private readonly tips = new Map<string, TopicTip>();
+  /** The last message sent whose outcome is unknown (the chain's end), or null. */
+  private tail: Sent | null = null;
+  /** Stream sequence of the newest ack seen. */
+  private lastSeq = 0;
+  /** A failure broke the chain: send nothing until every in-flight publish settled. */
+  private broken = false;
+  private readonly retry: Pending[] = [];
+  private pumping = false;
+  private readonly idPrefix = randomBytes(6).toString('base64url');
+  private nextId = 0;
+  private calls = 0;
+
+  constructor(private readonly ctx: AppendContext) {}
+
+  append(topic: string, data: string): Promise<StreamTip> {
+    return new Promise<StreamTip>((resolve, reject) => {
+      this.queue.push({ order: this.calls++, topic, payload: Buffer.from(data, 'utf8'), attempts: 0, resolve, reject });
+      void this.pump();
+    });
+  }
+
+  /** Forgets every cached tip (another stream, another epoch). */
+  clearTips(): void {
+    this.tips.clear();
+  }
+
+  /** Rejects everything queued (the store closes). */
+  failAll(error: Error): void {
+    for (const pending of this.queue.splice(0)) pending.reject(error);
+    for (const pending of this.retry.splice(0)) pending.reject(error);
+  }
+
+  /** Sends queued messages while the chain holds and the window has room. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && !this.broken && this.inFlight.size < MAX_IN_FLIGHT) {
+        const pending = this.queue[0] as Pending;
+        try {
+          this.ctx.usable();
+        } catch (err) {
+          this.queue.shift();
+          pending.reject(err);
+          continue;
+        }
+        let tip = this.tips.get(pending.topic);
+        if (tip === undefined) {
+          if (this.inFlight.size > 0) break; // read the tip once the pipeline is idle
+          try {
+            const read = await this.ctx.readTip(pending.topic);
+            tip = { seq: read?.seq ?? 0, offset: read?.offset ?? 0, confirmed: true };
+            this.remember(pending.topic, tip);
+          } catch (err) {
+            this.queue.shift();
+            pending.reject(unavailable(err));
+            continue;
+          }
+          if (this.inFlight.size > 0 || this.broken) break;
+        }
+        this.queue.shift();
+        this.send(pending, tip);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(pending: Pending, tip: TopicTip): void {
+    pending.attempts++;
+    const previous = this.tail;
+    const anchor = previous === null;
+    const predictedSeq = (anchor ? this.lastSeq : previous.predictedSeq) + 1;
+    const id = `${this.idPrefix}.${(this.nextId++).toString(36)}`;
+    const sent: Sent = { pending, id, predictedSeq, offset: tip.offset + 1, epoch: this.ctx.epoch() };
+    const h = headers();
+    h.set(OFFSET, String(sent.offset));
+    h.set(PREV, String(tip.seq));
+    h.set(EPOCH, sent.epoch);
+    const options: Partial<JetStreamPublishOptions> = { headers: h, msgID: id };
+    if (anchor) options.expect = { lastSubjectSequence: tip.seq };
+    else if (tip.confirmed) options.expect = { lastMsgID: previous.id, lastSequence: previous.predictedSeq, lastSubjectSequence: tip.seq };
+    else options.expect = { lastMsgID: previous.id, lastSequence: previous.predictedSeq };
+    this.inFlight.add(sent);
+    this.tail = sent;
+    this.remember(pending.topic, { seq: predictedSeq, offset: sent.offset, confirmed: false });
+    this.ctx.js.publish(this.ctx.subjectPrefix + pending.topic, pending.payload, options).then(
+      (ack) => this.acked(sent, ack),
+      (err: unknown) => this.failed(sent, err),
+    );
+  }
+
+  private acked(sent: Sent, ack: PubAck): void {
+    this.inFlight.delete(sent);
+    if (ack.seq > this.lastSeq) this.lastSeq = ack.seq;
+    const tip = this.tips.get(sent.pending.topic);
+    if (tip !== undefined && tip.offset === sent.offset)
+      this.remember(sent.pending.topic, { seq: ack.seq, offset: sent.offset, confirmed: true });
+    sent.pending.resolve({ offset: sent.offset, epoch: sent.epoch });
+    this.settled();
+  }
+
+  private failed(sent: Sent, err: unknown): void {
+    this.inFlight.delete(sent);
+    this.broken = true;
+    const code = apiErrorCode(err);
+    const lostRace = code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID;
+    if ((lostRace || streamMissing(err)) && sent.pending.attempts < MAX_ATTEMPTS) this.retry.push(sent.pending);
+    else if (lostRace)
+      sent.pending.reject(new HistoryUnavailableError(`append to ${sent.pending.topic} lost ${MAX_ATTEMPTS} races in a row`));
+    else sent.pending.reject(unavailable(err));
+    this.settled();
+  }
+
+  /** Once nothing is in flight: after a broken chain, resequence and resend in call order. */
+  private settled(): void {
+    if (this.inFlight.size > 0) {
+      if (!this.broken && this.queue.length > 0) void this.pump();
+      return;
+    }
+    this.tail = null;
+    if (this.broken) {
+      // Unconfirmed tips were predictions of messages that failed.
+      for (const [topic, tip] of this.tips) if (!tip.confirmed) this.tips.delete(topic);
+      const again = this.retry.splice(0).sort((x, y) => x.order - y.order);
+      const attempts = Math.max(0, ...again.map((p) => p.attempts));
+      // Lost races: another writer appended; the anchor's check re-reads its view of the topic.
+      for (const pending of again) this.tips.delete(pending.topic);
+      this.queue.unshift(...again);
+      const resume = () => {
+        this.broken = false;
+        void this.pump();
+      };
+      if (again.length === 0) {
+        resume();
+        return;
+      }
+      this.ctx
+        .refreshEpoch()
+        .catch(() => undefined)
+        .then(() => (attempts > 2 ? sleep(Math.random() * attempts * 2) : undefined))
+        .then(resume);
+      return;
+    }
+    void this.pump();
+  }
+
+  private remember(topic: string, tip: TopicTip): void {
+    this.tips.delete(topic);
+    this.tips.set(topic, tip);
+    if (this.tips.size > MAX_CACHED_TIPS) {
+      for (const [oldest, old] of this.tips) {
+        // Only confirmed tips may be forgotten: a predicted one is needed by its follower.
+        if (old.confirmed) {
+          this.tips.delete(oldest);
+          break;
+        }
+      }
+    }
+  }
+}
+
+function unavailable(err: unknown): HistoryUnavailableError {
+  if (err instanceof HistoryUnavailableError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new HistoryUnavailableError(`jetstream: ${message}`, { cause: err });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
