@@ -7,6 +7,7 @@ import { runConnect } from './scenarios/connect.js';
 import { runCrossNode } from './scenarios/cross-node.js';
 import { runHotTopic } from './scenarios/hot-topic.js';
 import { runIdle } from './scenarios/idle.js';
+import { runPusherBurst } from './scenarios/pusher-burst.js';
 import { runRate } from './scenarios/rate.js';
 import { runWsBurst } from './scenarios/ws-burst.js';
 import { WorkerPool } from './worker-pool.js';
@@ -19,6 +20,7 @@ const RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioResul
   'cross-node': runCrossNode,
   'hot-topic': runHotTopic,
   'ws-burst': runWsBurst,
+  'pusher-burst': runPusherBurst,
 };
 
 /** Runs the scenarios of `options` and returns the report (also used by the smoke test). */

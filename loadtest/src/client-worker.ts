@@ -16,6 +16,9 @@ const W = 0x77; // welcome
 const E = 0x65; // error
 const P = 0x70; // ping
 const PONG = JSON.stringify({ op: 'pong' });
+/** Pusher frames (`/app/{key}` connections): `{"event":"x…`, the event's first letter at byte 10. */
+const EVENT_AT = 10;
+const PUSHER_PONG = '{"event":"pusher:pong","data":{}}';
 
 const WAIT_WELCOME = 1;
 const WAIT_ACKS = 2;
@@ -32,6 +35,8 @@ let expectation: { count: number; done: () => void } | null = null;
 /** The connect batch in progress (one at a time). */
 let batch: {
   subscriptions: SubscriptionSpec | null;
+  /** The batch speaks the Pusher protocol (its path is `/app/{key}`). */
+  pusher: boolean;
   ready: (conn: RawWs) => void;
   failed: (conn: RawWs, error: string) => void;
 } | null = null;
@@ -44,6 +49,10 @@ const handler: RawWsHandler = {
     conn.state = WAIT_WELCOME;
   },
   onText(conn, buf, start, end) {
+    if (buf[start + 2] === E) {
+      pusherText(conn, buf, start, end);
+      return;
+    }
     const op = end - start > OP_AT ? buf[start + OP_AT] : 0;
     if (op === M) {
       deliveries++;
@@ -78,6 +87,31 @@ const handler: RawWsHandler = {
   },
 };
 
+/**
+ * A Pusher frame: `pusher:connection_established` (welcome), `pusher_internal:subscription_succeeded`
+ * (ack), `pusher:ping`, `pusher:error` / `pusher:subscription_error`; any other event is a delivery.
+ */
+function pusherText(conn: RawWs, buf: Buffer, start: number, end: number): void {
+  if (end - start < EVENT_AT + 8 || buf[start + EVENT_AT] !== P) {
+    // No latency: the timestamp is inside a JSON string here (escaped), where recordFrame would
+    // search the rest of the read buffer for every frame.
+    deliveries++;
+    if (expectation !== null && deliveries >= expectation.count) expectation.done();
+    return;
+  }
+  const separator = buf[start + EVENT_AT + 6]; // `:` of pusher:… or `_` of pusher_internal:…
+  const first = buf[start + EVENT_AT + 7];
+  if (separator === 0x5f && conn.state === WAIT_ACKS) {
+    if (--conn.acksWanted === 0) {
+      conn.state = READY;
+      batch?.ready(conn);
+    }
+  } else if (separator === 0x3a && first === 0x63 /* connection_established */ && conn.state === WAIT_WELCOME) welcomed(conn);
+  else if (separator === 0x3a && first === P) conn.sendText(PUSHER_PONG);
+  else if (conn.state === WAIT_ACKS) batch?.failed(conn, buf.toString('utf8', start, end));
+  else protocolErrors++;
+}
+
 function welcomed(conn: RawWs): void {
   const spec = batch?.subscriptions ?? null;
   if (spec === null || spec.perConnection === 0) {
@@ -89,7 +123,8 @@ function welcomed(conn: RawWs): void {
   conn.acksWanted = spec.perConnection;
   for (let k = 0; k < spec.perConnection; k++) {
     const topic = spec.topics[(conn.index * spec.perConnection + k) % spec.topics.length];
-    conn.sendText(`{"op":"subscribe","id":${k + 1},"topic":"${topic}"}`);
+    if (batch?.pusher === true) conn.sendText(`{"event":"pusher:subscribe","data":{"channel":"${topic}"}}`);
+    else conn.sendText(`{"op":"subscribe","id":${k + 1},"topic":"${topic}"}`);
   }
 }
 
@@ -129,6 +164,7 @@ function connectBatch(req: ConnectRequest): Promise<ConnectReply> {
     };
     batch = {
       subscriptions: req.subscriptions,
+      pusher: req.path.startsWith('/app/'),
       ready: () => {
         opened++;
         inFlight--;

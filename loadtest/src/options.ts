@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { BusKind } from './targets.js';
 
-export const SCENARIOS = ['burst', 'rate', 'idle', 'connect', 'cross-node', 'hot-topic', 'ws-burst'] as const;
+export const SCENARIOS = ['burst', 'rate', 'idle', 'connect', 'cross-node', 'hot-topic', 'ws-burst', 'pusher-burst'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -30,13 +30,13 @@ export interface BenchOptions {
   tracing: number[];
 }
 
-export const USAGE = `usage: npm run bench -- --scenario burst|rate|idle|connect|cross-node|hot-topic|ws-burst|all [options]
+export const USAGE = `usage: npm run bench -- --scenario burst|rate|idle|connect|cross-node|hot-topic|ws-burst|pusher-burst|all [options]
 
   --bus memory|nats|redis   memory = the all-in-one process (default; cross-node: nats;
                             hot-topic: memory, then redis and nats; ws-burst: redis and nats)
   --json FILE               also write the results as JSON
   --workers N               client worker processes (default 2)
-  --subscribers N           burst 2000, rate 1000, cross-node 2000, ws-burst 2000
+  --subscribers N           burst 2000, rate 1000, cross-node 2000, ws-burst 2000, pusher-burst 2000 per protocol
   --messages N              messages per burst (default 200)
   --bursts N                measured bursts per side (burst 5, cross-node 10, ws-burst 5)
   --rate N                  rate: messages per second on the topic (default 100)

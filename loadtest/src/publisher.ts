@@ -42,23 +42,27 @@ export class HttpPublisher {
   }
 
   private post(path: string, body: string): Promise<void> {
-    const url = new URL(path, this.baseUrl);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            if (res.statusCode === 200) resolve();
-            else reject(new Error(`${path} answered ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
-          });
-        },
-      );
-      req.setTimeout(120_000, () => req.destroy(new Error(`${path} timed out`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+    return postJson(this.agent, new URL(path, this.baseUrl), body);
   }
+}
+
+/** POSTs a JSON body; resolves on 200, rejects with the status and the start of the answer otherwise. */
+export function postJson(agent: Agent, url: URL, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode === 200) resolve();
+          else reject(new Error(`${url.pathname} answered ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+        });
+      },
+    );
+    req.setTimeout(120_000, () => req.destroy(new Error(`${url.pathname} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }

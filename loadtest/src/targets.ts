@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrokerHandle, freePort, ServiceProcess, startCluster, startNats, startRedis } from '@switchboard/testkit';
 import { findPid } from './proc-stat.js';
+import { BENCH_PUSHER_APP } from './pusher-publisher.js';
 
 const PROFILE_PRELOAD = fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url));
 const GC_PRELOAD = fileURLToPath(new URL('./gc-preload.mjs', import.meta.url));
@@ -53,6 +54,8 @@ export const BENCH_ENV: Record<string, string> = {
   MESSAGE_RATE_BURST: '100000000',
   DRAIN_NOTICE_MS: '0',
   DRAIN_TIMEOUT_MS: '500',
+  // The Pusher endpoint and API (scenario pusher-burst).
+  PUSHER_APPS: `${BENCH_PUSHER_APP.id}:${BENCH_PUSHER_APP.key}:${BENCH_PUSHER_APP.secret}`,
 };
 
 /**

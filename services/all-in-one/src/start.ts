@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
-import { apiEnv, apiRoutes, tracedRouter } from '@switchboard/api';
+import { apiEnv, apiRoutes, pusherRoutes, tracedRouter } from '@switchboard/api';
 import { historyLimits, openBackend } from '@switchboard/backends';
 import type { Bus } from '@switchboard/bus';
 import { parseEnv } from '@switchboard/config';
 import { EdgeNode, edgeEnv, edgePresenceSource, type PresenceReporter, startPresenceReporter } from '@switchboard/edge';
 import type { HistoryStore } from '@switchboard/history';
 import { createRoutedServer, listen, loadTls } from '@switchboard/http';
-import { dashboardRoutes, PresenceService, presenceSettingsEnv } from '@switchboard/presence';
+import { dashboardRoutes, PresenceService, presenceSettingsEnv, pusherChannelSource } from '@switchboard/presence';
 import { createLogger, createMetricsRegistry, type Logger } from '@switchboard/telemetry';
 import { demoRoutes } from './demo-routes.js';
 
@@ -68,6 +68,8 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
     await dashboardRoutes('/presence/'),
     await demoRoutes(),
   ];
+  if (config.PUSHER_APPS.enabled)
+    routers.push(pusherRoutes({ config, publisher: edge.publisher, log, channels: pusherChannelSource(presence.aggregator) }));
   const server = createRoutedServer(routers, log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   edge.attach(server);
   const port = await listen(server, config.PORT, config.HOST);

@@ -1,4 +1,5 @@
 import { busEnv, commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
+import { pusherEnv } from '@switchboard/pusher-protocol';
 import type { z } from 'zod';
 
 export const apiEnv = {
@@ -14,6 +15,8 @@ export const apiEnv = {
   MAX_BATCH_MESSAGES: intVar(1000, 1, 100_000),
   /** Messages per second per API key (per client address when the API is open); burst is 2×. */
   API_RATE_LIMIT: intVar(10_000, 1),
+  /** Pusher apps whose HTTP API (`/apps/{id}/…`) this service serves (see docs/pusher.md); unset = none. */
+  ...pusherEnv,
 };
 
 export type ApiConfig = z.infer<z.ZodObject<typeof apiEnv>>;

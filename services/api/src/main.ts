@@ -6,6 +6,7 @@ import { createLogger, createMetricsRegistry, runService } from '@switchboard/te
 import { registerApiMetrics } from './api-metrics.js';
 import { apiRoutes } from './api-routes.js';
 import { loadApiConfig } from './config.js';
+import { pusherRoutes } from './pusher/pusher-routes.js';
 import { tracedRouter } from './tracing/traced-router.js';
 
 runService('api', async () => {
@@ -23,10 +24,10 @@ runService('api', async () => {
   const stats = { published: 0, rejected: 0 };
   registerApiMetrics(metrics, stats, bus);
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
-  const routes = [
-    health,
-    tracedRouter(apiRoutes({ config, publisher: new Publisher(bus, history, new PublishTelemetry(metrics)), history, log }, stats)),
-  ];
+  const publisher = new Publisher(bus, history, new PublishTelemetry(metrics));
+  const routes = [health, tracedRouter(apiRoutes({ config, publisher, history, log }, stats))];
+  // Pusher HTTP API (PUSHER_APPS); channel listings need presence data, which a bare api lacks (501).
+  if (config.PUSHER_APPS.enabled) routes.push(pusherRoutes({ config, publisher, log, channels: null }));
   const server = createRoutedServer(routes, log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   const port = await listen(server, config.PORT, config.HOST);
   log.info({ port, tls: tls !== null, bus: bus.kind }, 'api listening');

@@ -1,5 +1,6 @@
 import { authEnv } from '@switchboard/auth';
 import { boolVar, busEnv, commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
+import { pusherEnv } from '@switchboard/pusher-protocol';
 import type { z } from 'zod';
 
 /** Every variable the edge reads, with its default. docs/operations.md lists them. */
@@ -50,6 +51,8 @@ export const edgeEnv = {
   PRESENCE_INTERVAL_MS: intVar(2_000, 50, 600_000),
   /** A full presence report every this many intervals (besides those replicas ask for); 0 = only when asked. */
   PRESENCE_FULL_EVERY: intVar(30, 0, 1_000_000),
+  /** Pusher apps served on `/app/{key}` (see docs/pusher.md); unset = no Pusher endpoint. */
+  ...pusherEnv,
 };
 
 export type EdgeConfig = z.infer<z.ZodObject<typeof edgeEnv>>;

@@ -15,6 +15,8 @@ import { registerEdgeMetrics } from './edge-metrics.js';
 import { EdgeStats } from './edge-stats.js';
 import { Heartbeat } from './heartbeat.js';
 import { PollEndpoint } from './poll-endpoint.js';
+import { PusherEndpoint } from './pusher/pusher-endpoint.js';
+import type { PusherHost } from './pusher/pusher-host.js';
 import { Session } from './session.js';
 import { newSessionId } from './session-id.js';
 import { parseSseRequest, type SseRequest } from './sse-request.js';
@@ -43,7 +45,7 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
  * and fans bus messages out to them. It attaches to an HTTP server it does not own, so the
  * all-in-one process can put the api and presence on the same port.
  */
-export class EdgeNode implements HealthSource {
+export class EdgeNode implements HealthSource, PusherHost {
   readonly stats = new EdgeStats();
   readonly sessions = new Set<Session>();
   readonly registry: SubscriptionRegistry;
@@ -57,6 +59,8 @@ export class EdgeNode implements HealthSource {
   private readonly guard: UpgradeGuard;
   /** `GET /poll` (stateless long-polling; see poll-endpoint.ts). */
   private readonly poll: PollEndpoint;
+  /** The Pusher Channels endpoint `/app/{key}` (null unless PUSHER_APPS is set). */
+  readonly pusher: PusherEndpoint | null;
   private draining = false;
 
   constructor(private readonly options: EdgeNodeOptions) {
@@ -120,6 +124,19 @@ export class EdgeNode implements HealthSource {
     this.heartbeat = new Heartbeat(this.sessions, config.HEARTBEAT_MS, this.stats, (session, now) => this.auth.expired(session, now));
     registerEdgeMetrics(metrics, this.stats, bus, () => this.registry.topicCount);
     gaugeFrom(metrics, 'switchboard_ready', 'Whether /readyz answers 200 (1) or 503 (0)', () => (this.ready() ? 1 : 0));
+    this.pusher = config.PUSHER_APPS.enabled ? new PusherEndpoint(this, config.PUSHER_APPS) : null;
+  }
+
+  get config(): EdgeConfig {
+    return this.options.config;
+  }
+
+  get bus(): Bus {
+    return this.options.bus;
+  }
+
+  get log(): Logger {
+    return this.options.log;
   }
 
   get nodeId(): string {
@@ -153,10 +170,13 @@ export class EdgeNode implements HealthSource {
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? undefined : url.slice(q + 1);
     const { MAX_CONNECTIONS } = this.options.config;
-    const refusal = path === '/ws' ? this.guard.check(req) : null;
-    if (path !== '/ws') refuseUpgrade(socket, 404, 'Not Found');
+    // `/app/{key}`: the Pusher endpoint; same checks, but it answers capacity itself (pusher:error 4100).
+    const pusher = this.pusher?.matches(path) === true ? this.pusher : null;
+    const refusal = path === '/ws' || pusher !== null ? this.guard.check(req) : null;
+    if (path !== '/ws' && pusher === null) refuseUpgrade(socket, 404, 'Not Found');
     else if (refusal !== null) refuseUpgrade(socket, refusal.status, refusal.text);
     else if (!this.ready()) refuseUpgrade(socket, 503, 'Service Unavailable');
+    else if (pusher !== null) this.wss.handleUpgrade(req, socket, head, (ws) => pusher.accept(ws, req));
     else if (MAX_CONNECTIONS > 0 && this.sessions.size >= MAX_CONNECTIONS) refuseUpgrade(socket, 503, 'Service Unavailable');
     else {
       // `/ws?token=…`: an alternative to the `connect` frame (see docs/security.md for why the frame is preferred).
@@ -166,7 +186,7 @@ export class EdgeNode implements HealthSource {
   }
 
   /** A new session on this node (WebSocket or SSE), counted until its transport closes. */
-  private openSession(transport: Transport): Session {
+  openSession(transport: Transport): Session {
     const { config } = this.options;
     const session = new Session(newSessionId(), transport, new TokenBucket(config.MESSAGE_RATE_LIMIT, config.MESSAGE_RATE_BURST));
     this.sessions.add(session);
@@ -175,7 +195,7 @@ export class EdgeNode implements HealthSource {
     return session;
   }
 
-  private closeSession(session: Session): void {
+  closeSession(session: Session): void {
     if (!this.sessions.delete(session)) return;
     this.stats.connections--;
     this.requests.onClose(session);

@@ -1,4 +1,5 @@
 import { type BusEnvelope, envelopeLength, type MessageHeader, readEnvelope, readMessageHeader } from '@switchboard/protocol';
+import type { PusherWire } from './pusher/pusher-wire.js';
 import { frameText } from './ws-frame.js';
 
 /**
@@ -8,6 +9,8 @@ import { frameText } from './ws-frame.js';
 export class OutboundMessage {
   private frame: Buffer | undefined;
   private header: MessageHeader | null | undefined;
+  /** The message as the Pusher endpoint sends it, built once on first use (see pusher/pusher-wire.ts). */
+  pusher: PusherWire | null | undefined;
 
   /**
    * `payload` is the encoded `message` frame; `envelope` what the bus message carried before it

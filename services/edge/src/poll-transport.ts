@@ -124,6 +124,11 @@ export class PollTransport implements Transport {
     return 0;
   }
 
+  /** At once: nothing is ever buffered (see bufferedBytes), so a replay never waits on a poll. */
+  drained(_maxWaitMs: number): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(code: number, reason: string): void {
     if (this.done) return;
     if (code === CloseCode.Unauthorized) this.finish(errorAnswer(401, ErrorCode.Unauthorized, reason));

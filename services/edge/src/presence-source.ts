@@ -6,7 +6,8 @@ export function edgePresenceSource(edge: EdgeNode): PresenceSource {
   return {
     nodeId: edge.nodeId,
     totals: () => ({ conns: edge.stats.connections, subs: edge.stats.subscriptions, deliveries: edge.stats.deliveries }),
-    topics: () => edge.registry.entries(),
+    // Pusher presence channels report their members as users (see pusher/pusher-presence.ts).
+    topics: () => edge.pusher?.presence.reportTopics(edge.registry.entries()) ?? edge.registry.entries(),
     connectionUsers: function* () {
       for (const session of edge.sessions) yield session.user;
     },

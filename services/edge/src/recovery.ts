@@ -120,7 +120,7 @@ function ackWithoutOffset(sub: Subscription, id: number | undefined): void {
 }
 
 /** Sends the held live messages newer than `lastSent` (all when null) and opens the gate. */
-function release(sub: Subscription, lastSent: number | null, stats: EdgeStats): void {
+export function release(sub: Subscription, lastSent: number | null, stats: EdgeStats): void {
   for (const message of sub.takeHeld()) {
     const offset = message.offset;
     if (lastSent !== null && offset !== null && offset <= lastSent) continue;

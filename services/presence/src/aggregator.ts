@@ -110,6 +110,18 @@ export class PresenceAggregator {
     return this.index.top(n);
   }
 
+  /** Starts collecting the topics whose users change (see PresenceIndex.touchedTopics); returns the live set. */
+  watchTopicUsers(): Set<string> {
+    this.index.touchedTopics ??= new Set();
+    return this.index.touchedTopics;
+  }
+
+  /** Topics starting with `prefix` and their subscriber counts (see PresenceIndex.topicsWithPrefix). */
+  topicsWithPrefix(prefix: string): Array<[topic: string, subscribers: number]> {
+    this.sweep();
+    return [...this.index.topicsWithPrefix(prefix)];
+  }
+
   user(user: string): UserPresence {
     this.sweep();
     return this.index.user(user);

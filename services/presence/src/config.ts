@@ -1,4 +1,5 @@
 import { boolVar, busEnv, commonEnv, intVar, listVar, parseEnv } from '@switchboard/config';
+import { pusherEnv } from '@switchboard/pusher-protocol';
 import { z } from 'zod';
 
 /** The presence settings (also read by the all-in-one, which runs the same aggregator). */
@@ -20,6 +21,8 @@ export const presenceSettingsEnv = {
   API_KEYS: listVar(),
   /** With API_KEYS set: the aggregate counts (`/v1/presence`, `/v1/presence/topics?top=`) stay readable without a key. */
   PRESENCE_PUBLIC_COUNTS: boolVar(false),
+  /** Pusher apps: presence member events and Pusher webhooks for their channels (see docs/pusher.md). */
+  ...pusherEnv,
 };
 
 export const presenceEnv = {

@@ -46,6 +46,8 @@ const round = (n: number) => Math.round(n * 10) / 10;
  */
 export class PresenceIndex {
   readonly nodes = new Map<string, NodeView>();
+  /** When set, every topic whose users change is added here (the Pusher member events read and clear it). */
+  touchedTopics: Set<string> | null = null;
   /** Subscribers per topic over all nodes. */
   private readonly topicTotals = new Map<string, number>();
   /** Number of nodes each online user is connected to. */
@@ -69,6 +71,7 @@ export class PresenceIndex {
     }
     if (users.has(user)) return;
     users.add(user);
+    this.touchedTopics?.add(topic);
     let topics = node.userTopics.get(user);
     if (topics === undefined) {
       topics = new Set();
@@ -80,6 +83,7 @@ export class PresenceIndex {
   removeTopicUser(node: NodeView, topic: string, user: string): void {
     const users = node.topicUsers.get(topic);
     if (users === undefined || !users.delete(user)) return;
+    this.touchedTopics?.add(topic);
     if (users.size === 0) node.topicUsers.delete(topic);
     const topics = node.userTopics.get(user);
     topics?.delete(topic);
@@ -113,6 +117,7 @@ export class PresenceIndex {
   /** Forgets a node; returns the users that were only on it (now offline). */
   removeNode(node: NodeView): string[] {
     for (const topic of [...node.topics.keys()]) this.setCount(node, topic, 0);
+    for (const topic of node.topicUsers.keys()) this.touchedTopics?.add(topic);
     node.topicUsers.clear();
     node.userTopics.clear();
     const offline = [...node.users].filter((user) => this.removeUser(node, user));
@@ -160,6 +165,11 @@ export class PresenceIndex {
     const users = new Set<string>();
     for (const node of this.nodes.values()) for (const user of node.topicUsers.get(topic) ?? []) users.add(user);
     return { topic, subscribers: this.topicTotals.get(topic) ?? 0, users: [...users].sort() };
+  }
+
+  /** Every topic starting with `prefix`, with its subscribers over all nodes (the Pusher API lists an app's channels). */
+  *topicsWithPrefix(prefix: string): IterableIterator<[topic: string, subscribers: number]> {
+    for (const entry of this.topicTotals) if (entry[0].startsWith(prefix)) yield entry;
   }
 
   /** The `n` topics with the most subscribers (ties by name), and how many topics there are. */

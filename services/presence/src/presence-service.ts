@@ -7,6 +7,7 @@ import { PresenceAggregator } from './aggregator.js';
 import type { PresenceSettings } from './config.js';
 import { registerPresenceMetrics } from './presence-metrics.js';
 import { presenceRoutes } from './presence-routes.js';
+import { PusherMemberEvents } from './pusher/pusher-member-events.js';
 import { UserEvents } from './user-events.js';
 import { WebhookSender } from './webhook-sender.js';
 
@@ -40,6 +41,8 @@ export class PresenceService {
   private subscription: BusSubscription | null = null;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopWatch: (() => void) | null = null;
+  /** Presence channel member events of the Pusher apps (null unless PUSHER_APPS is set and events can be published). */
+  private pusher: PusherMemberEvents | null = null;
 
   private constructor(private readonly options: PresenceServiceOptions) {
     const { settings, log, publisher } = options;
@@ -75,7 +78,17 @@ export class PresenceService {
       // Reports were lost while the bus was down: ask everyone again.
       if (state === 'up') service.requestSync(null, true);
     });
-    service.sweepTimer = setInterval(() => service.aggregator.sweep(), Math.max(20, Math.floor(settings.PRESENCE_INTERVAL_MS / 10)));
+    if (settings.PUSHER_APPS.enabled && options.publisher !== null) {
+      service.pusher = new PusherMemberEvents(service.aggregator, bus, options.publisher, options.log);
+      await service.pusher.start();
+    }
+    service.sweepTimer = setInterval(
+      () => {
+        service.aggregator.sweep();
+        service.pusher?.refresh();
+      },
+      Math.max(20, Math.floor(settings.PRESENCE_INTERVAL_MS / 10)),
+    );
     service.sweepTimer.unref();
     if (metrics !== null) registerPresenceMetrics(metrics, service);
     return service;
@@ -95,6 +108,7 @@ export class PresenceService {
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     this.stopWatch?.();
+    await this.pusher?.stop();
     await this.subscription?.unsubscribe().catch(() => undefined);
     this.subscription = null;
     await this.webhook?.stop();
@@ -109,6 +123,7 @@ export class PresenceService {
     }
     try {
       this.aggregator.receive(report);
+      this.pusher?.refresh();
     } catch (err) {
       this.options.log.error({ err, node: report.node }, 'presence report not applied');
     }

@@ -1,0 +1,4 @@
+import { startRedis } from '@switchboard/testkit';
+import { runPusherClusterScenarios } from './pusher-cluster-scenarios.js';
+
+runPusherClusterScenarios('redis (Streams history)', () => startRedis());

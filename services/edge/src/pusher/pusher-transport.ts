@@ -1,0 +1,75 @@
+import { CloseCode } from '@switchboard/protocol';
+import type { PusherApp } from '@switchboard/pusher-protocol';
+import { PusherError } from '@switchboard/pusher-protocol';
+import type { WebSocket } from 'ws';
+import type { OutboundMessage } from '../outbound-message.js';
+import { enqueue } from '../write-coalescer.js';
+import { WsTransport } from '../ws-transport.js';
+import type { PusherPresence } from './pusher-presence.js';
+import { pusherWireOf } from './pusher-wire.js';
+
+const PING = '{"event":"pusher:ping","data":"{}"}';
+
+/** Native close codes the edge core uses, as the Pusher close code a pusher-js client acts on. */
+function pusherCloseCode(code: number, reason: string): number {
+  switch (code) {
+    case CloseCode.GoingAway:
+      return PusherError.Reconnect;
+    case CloseCode.Timeout:
+      return reason === 'heartbeat timeout' ? PusherError.PongNotReceived : PusherError.OverCapacity;
+    case CloseCode.RateLimited:
+      return PusherError.OverCapacity;
+    case CloseCode.Unauthorized:
+    case CloseCode.Forbidden:
+      return PusherError.Unauthorized;
+    default:
+      return code;
+  }
+}
+
+/**
+ * The WebSocket transport of a Pusher connection (`/app/{key}`). The edge core drives it like
+ * any transport, and it speaks Pusher on the wire:
+ * - fan-out messages go out as the message's Pusher frame, built once per message and shared
+ *   (`pusherWireOf`), skipping this connection when the event excludes its socket id;
+ * - the core's control frames are translated: `ping` becomes `pusher:ping`, a drain's
+ *   `reconnect` becomes close 4200 after its `after`; the rest (native acks) have no meaning
+ *   here and are dropped; the Pusher layer writes its own frames with `sendPusher`;
+ * - native close codes become Pusher's (1001 → 4200, heartbeat 4008 → 4201, slow consumer → 4100, …).
+ */
+export class PusherTransport extends WsTransport {
+  /** The user of a successful `pusher:signin`. */
+  userId: string | null = null;
+
+  constructor(
+    private readonly pusherWs: WebSocket,
+    readonly app: PusherApp,
+    readonly socketId: string,
+    private readonly presence: PusherPresence,
+  ) {
+    super(pusherWs);
+  }
+
+  override sendMessage(message: OutboundMessage): void {
+    const wire = pusherWireOf(message, this.presence);
+    if (wire === null || wire.exclude === this.socketId || this.pusherWs.readyState !== this.pusherWs.OPEN) return;
+    enqueue(this, wire.frame);
+  }
+
+  override sendText(text: string): void {
+    if (text.startsWith('{"op":"ping"')) super.sendText(PING);
+    else if (text.startsWith('{"op":"reconnect"')) {
+      const after = Number(/"after":(\d+)/.exec(text)?.[1] ?? 0);
+      setTimeout(() => this.close(CloseCode.GoingAway, 'server draining, reconnect'), after).unref();
+    }
+  }
+
+  /** Writes one Pusher frame (JSON text). */
+  sendPusher(text: string): void {
+    super.sendText(text);
+  }
+
+  override close(code: number, reason: string): void {
+    super.close(pusherCloseCode(code, reason), reason);
+  }
+}
