@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ErrorCode } from '@switchboard/protocol';
 import { sendError } from './respond.js';
 
@@ -42,5 +43,33 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  */
 export function refuseBody(req: IncomingMessage, res: ServerResponse, status: number, code: ErrorCode, message: string): void {
   req.pause();
+  lingerOnClose(req.socket);
   sendError(res, status, code, message, { connection: 'close' });
+}
+
+/** How long, and how many bytes of a refused body, a closing connection still reads and drops. */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 1_048_576;
+
+/**
+ * A lingering close (as Apache's): once the answer is written, the connection is half-closed and
+ * what the client still sends is read and dropped for at most LINGER_MS / LINGER_BYTES before the
+ * socket is destroyed. Closing at once with unread bytes in the receive buffer makes the kernel
+ * reset the connection, and a client still sending its body then loses the answer it was sent.
+ * Node's server closes a `Connection: close` response's socket with `destroySoon()`; this socket's
+ * is replaced so the linger happens first.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    let dropped = 0;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.on('close', () => clearTimeout(timer));
+    socket.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > LINGER_BYTES) socket.destroy();
+    });
+    socket.resume();
+  };
 }
