@@ -4,8 +4,8 @@ import { createRoutedServer, listen, loadTls } from '@switchboard/http';
 import { createLogger, createMetricsRegistry, runService } from '@switchboard/telemetry';
 import { loadEdgeConfig } from './config.js';
 import { EdgeNode } from './edge-node.js';
-import { startPresenceReporter } from './presence-reporter.js';
-import { edgePresenceSource } from './presence-source.js';
+import { startPresenceReporter } from './presence/presence-reporter.js';
+import { edgePresenceSource } from './presence/presence-source.js';
 
 runService('edge', async () => {
   const config = loadEdgeConfig();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { addressKey } from '../src/upgrade-guard.js';
+import { addressKey } from '../src/transport/websocket/upgrade-guard.js';
 import { sleep, T, TestServer } from './support.js';
 
 /** The upgrade's outcome: 101 when the WebSocket opened (then closed again), else the HTTP status. */

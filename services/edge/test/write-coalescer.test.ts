@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { enqueue, FLUSH_AT_BYTES, flushOwner, type QueueOwner } from '../src/write-coalescer.js';
+import { enqueue, FLUSH_AT_BYTES, flushOwner, type QueueOwner } from '../src/transport/websocket/write-coalescer.js';
 
 /** A socket stand-in that records what reaches it: each system call is one entry of `writes`. */
 class FakeOwner implements QueueOwner {

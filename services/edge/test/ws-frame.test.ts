@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { frameText } from '../src/ws-frame.js';
+import { frameText } from '../src/transport/websocket/ws-frame.js';
 
 // The reference framer: ws's own Sender, as ws would write an unmasked server text frame.
 const Sender = (createRequire(import.meta.url)('ws') as { Sender: unknown }).Sender as {

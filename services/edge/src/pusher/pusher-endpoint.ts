@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { errorFrame, type PusherApp, type PusherApps, PusherError } from '@switchboard/pusher-protocol';
 import type { WebSocket } from 'ws';
-import type { Session } from '../session.js';
+import type { Session } from '../session/session.js';
 import { connectionEstablished } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
 import { PusherPresence } from './pusher-presence.js';

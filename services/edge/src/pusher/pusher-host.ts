@@ -2,10 +2,10 @@ import type { Bus } from '@switchboard/bus';
 import type { Publisher } from '@switchboard/history';
 import type { Logger } from '@switchboard/telemetry';
 import type { EdgeConfig } from '../config.js';
-import type { EdgeStats } from '../edge-stats.js';
-import type { Session } from '../session.js';
-import type { SubscriptionRegistry } from '../subscription-registry.js';
-import type { Transport } from '../transport.js';
+import type { SubscriptionRegistry } from '../delivery/subscription-registry.js';
+import type { EdgeStats } from '../metrics/edge-stats.js';
+import type { Session } from '../session/session.js';
+import type { Transport } from '../transport/transport.js';
 
 /**
  * What the Pusher endpoint uses of its edge node: the same sessions, registry (interest

@@ -9,9 +9,9 @@ import {
   type PresenceMember,
   topicChannel,
 } from '@switchboard/pusher-protocol';
-import { OutboundMessage } from '../outbound-message.js';
-import type { Subscription } from '../session.js';
-import { frameText } from '../ws-frame.js';
+import type { Subscription } from '../session/session.js';
+import { OutboundMessage } from '../transport/outbound-message.js';
+import { frameText } from '../transport/websocket/ws-frame.js';
 import type { PusherHost } from './pusher-host.js';
 
 /** How long a first subscriber waits for the presence service's member list before going on without it. */

@@ -11,8 +11,8 @@ import {
   PusherError,
   userAuth,
 } from '@switchboard/pusher-protocol';
-import { release } from '../recovery.js';
-import { type Session, Subscription } from '../session.js';
+import { release } from '../delivery/recovery.js';
+import { type Session, Subscription } from '../session/session.js';
 import { PONG, signinSuccess, subscriptionError, subscriptionSucceeded } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
 import type { PusherPresence } from './pusher-presence.js';

@@ -2,9 +2,9 @@ import { CloseCode } from '@switchboard/protocol';
 import type { PusherApp } from '@switchboard/pusher-protocol';
 import { PusherError } from '@switchboard/pusher-protocol';
 import type { WebSocket } from 'ws';
-import type { OutboundMessage } from '../outbound-message.js';
-import { enqueue } from '../write-coalescer.js';
-import { WsTransport } from '../ws-transport.js';
+import type { OutboundMessage } from '../transport/outbound-message.js';
+import { enqueue } from '../transport/websocket/write-coalescer.js';
+import { WsTransport } from '../transport/websocket/ws-transport.js';
 import type { PusherPresence } from './pusher-presence.js';
 import { pusherWireOf } from './pusher-wire.js';
 

@@ -1,6 +1,6 @@
 import { splitPusherEvent } from '@switchboard/pusher-protocol';
-import type { OutboundMessage } from '../outbound-message.js';
-import { frameText } from '../ws-frame.js';
+import type { OutboundMessage } from '../transport/outbound-message.js';
+import { frameText } from '../transport/websocket/ws-frame.js';
 import type { PusherPresence } from './pusher-presence.js';
 
 /** A bus message as the Pusher endpoint writes it: one WebSocket frame shared by every subscriber. */

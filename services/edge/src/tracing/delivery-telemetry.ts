@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Histogram, type Registry, recordDelivery, tracingState } from '@switchboard/telemetry';
-import type { OutboundMessage } from '../outbound-message.js';
+import type { OutboundMessage } from '../transport/outbound-message.js';
 
 /** Seconds: 0.5 ms … 10 s, for publish → write at an edge and history round trips. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

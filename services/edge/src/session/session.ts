@@ -1,7 +1,7 @@
 import type { Permissions } from '@switchboard/auth';
 import type { TokenBucket } from '@switchboard/http';
-import type { OutboundMessage } from './outbound-message.js';
-import type { Transport } from './transport.js';
+import type { OutboundMessage } from '../transport/outbound-message.js';
+import type { Transport } from '../transport/transport.js';
 
 /**
  * One client's interest in one topic or pattern. Until its subscribe is answered (and caught up

@@ -1,11 +1,11 @@
 import type { HistoryPage, HistoryStore } from '@switchboard/history';
 import type { StreamPosition } from '@switchboard/protocol';
 import { encodeMessageFrame, encodeServerFrame } from '@switchboard/protocol';
-import type { EdgeStats } from './edge-stats.js';
+import type { EdgeStats } from '../metrics/edge-stats.js';
+import type { Subscription } from '../session/session.js';
+import { OutboundMessage } from '../transport/outbound-message.js';
 import { cutSlowConsumer } from './fan-out.js';
 import type { Interest } from './interest.js';
-import { OutboundMessage } from './outbound-message.js';
-import type { Subscription } from './session.js';
 
 /** Messages read from history per request of a replay. */
 export const REPLAY_PAGE = 32;

@@ -1,5 +1,5 @@
 import type { PresenceSource } from '@switchboard/presence-report';
-import type { EdgeNode } from './edge-node.js';
+import type { EdgeNode } from '../edge-node.js';
 
 /** The edge's state as its presence reporter reads it (see PresenceReporter). */
 export function edgePresenceSource(edge: EdgeNode): PresenceSource {

@@ -1,4 +1,4 @@
-import { DeliveryTelemetry } from './tracing/delivery-telemetry.js';
+import { DeliveryTelemetry } from '../tracing/delivery-telemetry.js';
 
 /** Plain counters bumped on the hot path and read by /metrics and presence at scrape time. */
 export class EdgeStats {

@@ -1,6 +1,6 @@
 import { CloseCode, ErrorCode, readMessageHeader, type ServerFrame, type StreamPosition } from '@switchboard/protocol';
-import type { OutboundMessage } from './outbound-message.js';
-import type { Transport } from './transport.js';
+import type { OutboundMessage } from '../outbound-message.js';
+import type { Transport } from '../transport.js';
 
 /** The answer a poll ends with. */
 export interface PollAnswer {

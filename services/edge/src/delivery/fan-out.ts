@@ -1,7 +1,7 @@
 import { CloseCode } from '@switchboard/protocol';
-import type { EdgeStats } from './edge-stats.js';
-import type { OutboundMessage } from './outbound-message.js';
-import type { Session, Subscription } from './session.js';
+import type { EdgeStats } from '../metrics/edge-stats.js';
+import type { Session, Subscription } from '../session/session.js';
+import type { OutboundMessage } from '../transport/outbound-message.js';
 
 /**
  * The hot path: sends one message to every local subscriber of a topic. Per subscriber it is a

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { drainOrClose } from './drain-wait.js';
-import type { OutboundMessage } from './outbound-message.js';
-import type { Transport } from './transport.js';
+import { drainOrClose } from '../../http/drain-wait.js';
+import type { OutboundMessage } from '../outbound-message.js';
+import type { Transport } from '../transport.js';
 import { enqueue, flushOwner, type QueueOwner } from './write-coalescer.js';
 import { frameText } from './ws-frame.js';
 

@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@switchboard/protocol';
-import type { ClientRequests } from './client-requests.js';
-import type { EdgeConfig } from './config.js';
-import { corsHeaders } from './cors.js';
+import type { EdgeConfig } from '../../config.js';
+import { corsHeaders } from '../../http/cors.js';
+import type { ClientRequests } from '../../session/client-requests.js';
+import type { Session } from '../../session/session.js';
+import type { Transport } from '../transport.js';
+import type { UpgradeGuard } from '../websocket/upgrade-guard.js';
 import { PollLimits } from './poll-limits.js';
 import { type PollRequest, parsePollRequest } from './poll-request.js';
 import { type PollAnswer, PollTransport } from './poll-transport.js';
-import type { Session } from './session.js';
-import type { Transport } from './transport.js';
-import type { UpgradeGuard } from './upgrade-guard.js';
 
 export interface PollEndpointDeps {
   config: EdgeConfig;

@@ -1,10 +1,10 @@
 import type { BusSubscription } from '@switchboard/bus';
 import type { HistoryPage, HistoryStore } from '@switchboard/history';
 import { CloseCode, encodeMessageFrame } from '@switchboard/protocol';
-import type { EdgeStats } from './edge-stats.js';
+import type { EdgeStats } from '../metrics/edge-stats.js';
+import type { Subscription } from '../session/session.js';
+import { OutboundMessage } from '../transport/outbound-message.js';
 import { fanOut } from './fan-out.js';
-import { OutboundMessage } from './outbound-message.js';
-import type { Subscription } from './session.js';
 
 /** A gap fetch that failed is retried this often, this many times (10 s), … */
 const REPAIR_RETRY_MS = 250;

@@ -1,5 +1,5 @@
 import type { StreamPosition } from '@switchboard/protocol';
-import { parseTopics, position } from './sse-request.js';
+import { parseTopics, position } from '../sse/sse-request.js';
 
 /** The wait of a `GET /poll` that does not say (`wait` parameter, ms). */
 export const DEFAULT_POLL_WAIT_MS = 25_000;

@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { OriginPolicy } from '@switchboard/auth';
 import { RateLimits } from '@switchboard/http';
-import type { EdgeConfig } from './config.js';
-import type { EdgeStats } from './edge-stats.js';
+import type { EdgeConfig } from '../../config.js';
+import type { EdgeStats } from '../../metrics/edge-stats.js';
 
 /** At most this many client addresses are tracked by the connection rate limit. */
 const MAX_TRACKED_ADDRESSES = 50_000;

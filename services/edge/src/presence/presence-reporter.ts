@@ -7,7 +7,7 @@ import {
   type PresenceSource,
   ReportBuilder,
 } from '@switchboard/presence-report';
-import { tracePresenceReport } from './tracing/edge-spans.js';
+import { tracePresenceReport } from '../tracing/edge-spans.js';
 
 export interface PresenceReporterOptions {
   bus: Bus;

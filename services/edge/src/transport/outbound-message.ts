@@ -1,6 +1,6 @@
 import { type BusEnvelope, envelopeLength, type MessageHeader, readEnvelope, readMessageHeader } from '@switchboard/protocol';
-import type { PusherWire } from './pusher/pusher-wire.js';
-import { frameText } from './ws-frame.js';
+import type { PusherWire } from '../pusher/pusher-wire.js';
+import { frameText } from './websocket/ws-frame.js';
 
 /**
  * One bus message on its way to local subscribers. Each encoding is built at most once, on

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { readMessageHeader } from '@switchboard/protocol';
-import { drainOrClose } from './drain-wait.js';
-import type { OutboundMessage } from './outbound-message.js';
-import type { Transport } from './transport.js';
+import { drainOrClose } from '../../http/drain-wait.js';
+import type { OutboundMessage } from '../outbound-message.js';
+import type { Transport } from '../transport.js';
 
 /** Each message's SSE event, built once and shared by every SSE subscriber (like the WebSocket frame). */
 const events = new WeakMap<OutboundMessage, Buffer>();

@@ -1,7 +1,7 @@
 import { TokenRejectedError, type TokenVerifier, type VerifiedToken } from '@switchboard/auth';
 import { CloseCode, type DecodeResult, encodeServerFrame, type RefreshFrame } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
-import type { EdgeStats } from './edge-stats.js';
+import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Session } from './session.js';
 
 /** Frames a client may pipeline behind its `connect` while the token is being checked. */

@@ -1,9 +1,9 @@
 import type { Bus } from '@switchboard/bus';
 import type { HistoryStore } from '@switchboard/history';
 import { isReservedTopic, isWildcard } from '@switchboard/protocol';
-import type { EdgeStats } from './edge-stats.js';
+import type { EdgeStats } from '../metrics/edge-stats.js';
+import type { Subscription } from '../session/session.js';
 import { Interest } from './interest.js';
-import type { Subscription } from './session.js';
 
 const EMPTY: ReadonlySet<Subscription> = new Set();
 

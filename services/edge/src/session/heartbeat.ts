@@ -1,5 +1,5 @@
 import { CloseCode } from '@switchboard/protocol';
-import type { EdgeStats } from './edge-stats.js';
+import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Session } from './session.js';
 
 const PING = JSON.stringify({ op: 'ping' });

@@ -12,15 +12,15 @@ import {
   type SubscribeFrame,
 } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
+import type { EdgeConfig } from '../config.js';
+import { cutSlowConsumer } from '../delivery/fan-out.js';
+import { answerLive, catchUp } from '../delivery/recovery.js';
+import type { SubscriptionRegistry } from '../delivery/subscription-registry.js';
+import type { EdgeStats } from '../metrics/edge-stats.js';
+import { traceClientPublish } from '../tracing/client-publish-span.js';
+import { traceRecovery } from '../tracing/edge-spans.js';
 import type { AuthGate } from './auth-gate.js';
-import type { EdgeConfig } from './config.js';
-import type { EdgeStats } from './edge-stats.js';
-import { cutSlowConsumer } from './fan-out.js';
-import { answerLive, catchUp } from './recovery.js';
 import { type Session, Subscription } from './session.js';
-import type { SubscriptionRegistry } from './subscription-registry.js';
-import { traceClientPublish } from './tracing/client-publish-span.js';
-import { traceRecovery } from './tracing/edge-spans.js';
 
 export interface ClientRequestDeps {
   config: EdgeConfig;

@@ -1,4 +1,4 @@
-import { addressKey } from './upgrade-guard.js';
+import { addressKey } from '../websocket/upgrade-guard.js';
 
 /**
  * Bounds the polls waiting at once: `maxTotal` on this edge and `maxPerAddress` per client
