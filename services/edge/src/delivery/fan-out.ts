@@ -13,17 +13,17 @@ import type { OutboundMessage } from '../transport/outbound-message.js';
 export function fanOut(subscribers: ReadonlySet<Subscription>, message: OutboundMessage, sendBufferLimit: number, stats: EdgeStats): void {
   let delivered = 0;
   for (const sub of subscribers) {
-    if (sub.session.closed) continue;
+    const session = sub.session;
+    if (session.closed) continue;
     if (sub.pending !== null) {
       hold(sub, message, sendBufferLimit, stats);
       continue;
     }
-    const transport = sub.session.transport;
-    if (sub.session.owedBytes > sendBufferLimit) {
-      cutSlowConsumer(sub.session, stats);
+    if (session.owedBytes > sendBufferLimit) {
+      cutSlowConsumer(session, stats);
       continue;
     }
-    transport.sendMessage(message);
+    session.transport.sendMessage(message);
     delivered++;
   }
   stats.deliveries += delivered;

@@ -41,12 +41,16 @@ export class Subscription {
 
 /** A connected client: its transport, subscriptions and limits. Small: one per connection. */
 export class Session {
+  // `closed` and `heldBytes` are read for every delivery (fan-out.ts): declared first, they sit
+  // right after `transport` (the constructor's parameters come first), in one cache line.
+  closed = false;
+  /** Bytes of live messages held by this session's subscriptions that are still catching up. */
+  heldBytes = 0;
   readonly subscriptions = new Map<string, Subscription>();
   /** Cleared by each heartbeat tick, set by any frame from the client. */
   alive = true;
   /** The client cannot send (SSE): no pong is expected; a dead one is noticed by TCP. */
   passive = false;
-  closed = false;
   /** The authenticated user (`sub` claim) when auth is on. */
   user: string | null = null;
   /** False until `welcome` was sent (with auth on: until a valid `connect`). */
@@ -61,8 +65,6 @@ export class Session {
   closing = false;
   /** Wildcard subscriptions among `subscriptions` (MAX_PATTERNS_PER_CONNECTION). */
   patterns = 0;
-  /** Bytes of live messages held by this session's subscriptions that are still catching up. */
-  heldBytes = 0;
   /** Since when a replay waits on a socket over its low-water mark, and its buffered bytes then (see recovery.ts). */
   stall: { since: number; bytes: number } | null = null;
   /** Catch-ups (subscribes with history) running now, and those waiting for a slot. */

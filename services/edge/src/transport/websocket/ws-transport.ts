@@ -31,10 +31,19 @@ const CLOSE_GRACE_MS = 2000;
  */
 export class WsTransport implements Transport, QueueOwner {
   private readonly socket: Socket;
-  private closing = false;
   queueHead = -1;
   queueTail = -1;
   queuedBytes = 0;
+  /**
+   * The socket's `writableLength` right after this transport last wrote to it; 0 when the kernel
+   * took everything. Only our writes make it grow (ws's own pong and close frames aside, a few
+   * bytes that the next flush sees), so while it is 0 the socket's buffer is still empty and
+   * `bufferedBytes` need not reach into the socket: fan-out asks once per delivery.
+   */
+  private backlog = 0;
+  /** Between `cork()` and `uncork()`: `uncork` takes the backlog once for all the frames. */
+  private corked = false;
+  private closing = false;
 
   constructor(private readonly ws: WebSocket) {
     this.socket = (ws as unknown as { _socket: Socket })._socket;
@@ -44,17 +53,23 @@ export class WsTransport implements Transport, QueueOwner {
     if (this.ws.readyState !== this.ws.OPEN) return;
     const frame = frameText(Buffer.from(text));
     // Corked by corkHandshake: `welcome` joins the 101 response in the socket's first write.
-    if (this.socket.writableCorked > 0 && this.queueHead < 0) this.socket.write(frame);
-    else enqueue(this, frame);
+    if (this.socket.writableCorked > 0 && this.queueHead < 0) {
+      this.socket.write(frame);
+      this.backlog = this.socket.writableLength;
+    } else enqueue(this, frame);
   }
 
+  /**
+   * Queues the message's shared frame. Whether the WebSocket is still open is checked when the
+   * queue is written (`writeOut`), once per socket and turn rather than once per delivery.
+   */
   sendMessage(message: OutboundMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) enqueue(this, message.wsFrame);
+    if (!this.closing) enqueue(this, message.wsFrame);
   }
 
   /** Bytes the client has not taken yet: in the socket's buffer, and queued for this turn's write. */
   get bufferedBytes(): number {
-    return this.socket.writableLength + this.queuedBytes;
+    return (this.backlog === 0 ? 0 : this.socket.writableLength) + this.queuedBytes;
   }
 
   drained(maxWaitMs: number): Promise<void> {
@@ -64,15 +79,20 @@ export class WsTransport implements Transport, QueueOwner {
   }
 
   writeOut(chunk: Buffer): void {
-    if (this.ws.readyState === this.ws.OPEN) this.socket.write(chunk);
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.socket.write(chunk);
+    if (!this.corked) this.backlog = this.socket.writableLength;
   }
 
   cork(): void {
+    this.corked = true;
     this.socket.cork();
   }
 
   uncork(): void {
+    this.corked = false;
     this.socket.uncork();
+    this.backlog = this.socket.writableLength;
   }
 
   close(code: number, reason: string): void {
