@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { encodeEnvelope } from '@switchboard/protocol';
-import { Histogram, inClientSpan, type ProducerSpan, type Registry, startProducerSpan, tracingState } from '@switchboard/telemetry';
+import { childSpansSampled, Histogram, inClientSpan, type ProducerSpan, type Registry, startProducerSpan } from '@switchboard/telemetry';
 
 /** Seconds: 0.25 ms … 5 s. */
 const BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -43,9 +43,12 @@ export class PublishTelemetry {
 
   private readonly probeIntervalMs: number;
 
-  /** Starts the PRODUCER span of a message when tracing is on (null otherwise). */
+  /**
+   * Starts the PRODUCER span of a message when tracing is on and the request's trace is sampled
+   * (null otherwise: an unsampled message gets no span, see `childSpansSampled`).
+   */
   startProducer(busKind: string, topic: string, bytes: number): ProducerSpan | null {
-    return tracingState.on ? startProducerSpan(busKind, topic, bytes) : null;
+    return childSpansSampled() ? startProducerSpan(busKind, topic, bytes) : null;
   }
 
   /** The envelope for a message: trace context when sampled, else a time probe now and then, else nothing. */
@@ -59,10 +62,10 @@ export class PublishTelemetry {
     return encodeEnvelope(now, null);
   }
 
-  /** Runs a history append: timed, and in a CLIENT span while tracing is on. */
+  /** Runs a history append: timed, and in a CLIENT span while tracing is on and the trace sampled. */
   timeAppend<T>(storeKind: string, topic: string, work: () => Promise<T>): Promise<T> {
     const timed = () => timed_(this.append, work);
-    if (!tracingState.on) return timed();
+    if (!childSpansSampled()) return timed();
     return inClientSpan('history append', { 'db.system.name': storeKind, 'messaging.destination.name': topic }, timed);
   }
 

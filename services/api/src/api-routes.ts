@@ -13,7 +13,7 @@ import {
   sendText,
 } from '@switchboard/http';
 import { ErrorCode, isValidTopic } from '@switchboard/protocol';
-import type { Logger } from '@switchboard/telemetry';
+import { captureTraceContext, type Logger } from '@switchboard/telemetry';
 
 import type { ApiConfig } from './config.js';
 import { type Parsed, type PublishRequest, parseBatchBody, parsePublishBody } from './publish-request.js';
@@ -95,13 +95,15 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
 
   return new Router()
     .on('POST', /^\/v1\/publish$/, async (req, res) => {
+      // The request's SERVER span (traced-router.ts), for the publish's spans after the body is read.
+      const inRequestTrace = captureTraceContext();
       const caller = authorize(req, res);
       if (caller === null) return;
       const key = req.headers['idempotency-key'];
       const message = await body(req, res, config.MAX_MESSAGE_BYTES, (b) => parsePublishBody(b, config.MAX_MESSAGE_BYTES, key));
       if (message === null || !withinRate(caller, res, 1)) return;
       try {
-        const { offset, epoch, replayed } = await publish(message);
+        const { offset, epoch, replayed } = await inRequestTrace(() => publish(message));
         if (!replayed) stats.published++;
         sendJson(res, 200, { offset, epoch }, replayed ? { 'idempotent-replayed': 'true' } : {});
       } catch (err) {
@@ -109,6 +111,7 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
       }
     })
     .on('POST', /^\/v1\/publish\/batch$/, async (req, res) => {
+      const inRequestTrace = captureTraceContext();
       const caller = authorize(req, res);
       if (caller === null) return;
       const parse = (b: Buffer) => parseBatchBody(b, config.MAX_MESSAGE_BYTES, config.MAX_BATCH_MESSAGES);
@@ -116,7 +119,7 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
       if (messages === null || !withinRate(caller, res, messages.length)) return;
       // All at once, in order: the store numbers each topic's messages in call order, so the
       // batch costs about one broker round trip instead of one per message.
-      const settled = await Promise.allSettled(messages.map(publish));
+      const settled = await Promise.allSettled(inRequestTrace(() => messages.map(publish)));
       const results: PublishResult[] = [];
       for (const outcome of settled) {
         if (outcome.status === 'rejected') {

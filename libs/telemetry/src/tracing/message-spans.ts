@@ -1,12 +1,41 @@
 import { type Context, context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
+import { tracingState } from './tracing-state.js';
 
 /**
  * The spans of a message's path, named and attributed after the OpenTelemetry messaging
  * semantic conventions (`messaging.*`); `switchboard.*` attributes say what the conventions
- * have no name for. Callers check `tracingState.on` first: these functions are only called
- * when an SDK runs.
+ * have no name for. Callers check `tracingState.on` (or `childSpansSampled()`) first: these
+ * functions are only called when an SDK runs.
  */
 const tracer = trace.getTracer('switchboard');
+
+/**
+ * Whether a span started now, as a child of the active context, could be sampled: tracing is on
+ * and the active span, if any, is sampled. A child of an unsampled span is never sampled with
+ * the samplers start-tracing.ts accepts (the parent-based ones follow the parent; `traceidratio`
+ * decides on the trace id, as it did for the parent; `always_*` decide the same for both), so
+ * the hot path skips creating it: an unsampled message then costs no span object and no context
+ * switch (at ratio 0.01 that is 99 % of them).
+ */
+export function childSpansSampled(): boolean {
+  if (!tracingState.on) return false;
+  const active = trace.getSpanContext(context.active());
+  return active === undefined || (active.traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
+/**
+ * The active trace context now, to continue after an `await`: the active context follows
+ * synchronous calls only (sync-context-manager.ts), so code that awaits (the api reads a
+ * request's body) before it starts child spans runs that part through the returned function.
+ * With tracing off the function only calls `work`.
+ */
+export function captureTraceContext(): <T>(work: () => T) => T {
+  if (!tracingState.on) return callNow;
+  const captured = context.active();
+  return (work) => context.with(captured, work);
+}
+
+const callNow = <T>(work: () => T): T => work();
 
 /** What a published message carries on the bus when its trace is sampled. */
 export interface PublishContext {

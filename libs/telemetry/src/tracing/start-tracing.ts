@@ -1,3 +1,4 @@
+import { SyncContextManager } from './sync-context-manager.js';
 import { tracingState } from './tracing-state.js';
 
 /** A started SDK: `shutdown` flushes the spans not yet exported, then stops exporting. */
@@ -55,7 +56,8 @@ export function tracingProtocol(env: NodeJS.ProcessEnv): TracingProtocol {
  * (`OTEL_TRACES_SAMPLER[_ARG]`, default parentbased_always_on), the resource
  * (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`; the service name defaults to
  * `switchboard-<service>`), the exporter's URL and headers, the batch processor's limits.
- * W3C `traceparent` is the propagation format.
+ * W3C `traceparent` is the propagation format. The active context follows synchronous calls
+ * only (sync-context-manager.ts).
  */
 export async function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): Promise<TracingHandle | null> {
   if (!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)) return null;
@@ -75,7 +77,8 @@ export async function startTracing(service: string, env: NodeJS.ProcessEnv = pro
     resource,
     spanProcessors: [new BatchSpanProcessor(new exporters.OTLPTraceExporter())],
   });
-  provider.register();
+  // Not the default AsyncLocalStorage manager: see sync-context-manager.ts for why and what it means for span sites.
+  provider.register({ contextManager: new SyncContextManager() });
   tracingState.on = true;
   return {
     protocol,
