@@ -1,6 +1,6 @@
 import type { BusSubscription } from '@switchboard/bus';
 import type { HistoryPage, HistoryStore } from '@switchboard/history';
-import { CloseCode, encodeMessageFrame } from '@switchboard/protocol';
+import { CloseCode, encodeMessageBytes } from '@switchboard/protocol';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Subscription } from '../session/session.js';
 import { OutboundMessage } from '../transport/outbound-message.js';
@@ -129,7 +129,7 @@ export class Interest {
       for (const entry of page.messages) {
         if (entry.offset <= this.lastOffset) continue;
         this.lastOffset = entry.offset;
-        const message = new OutboundMessage(Buffer.from(encodeMessageFrame(this.key, entry.offset, entry.data)));
+        const message = new OutboundMessage(encodeMessageBytes(this.key, entry.offset, entry.data));
         fanOut(this.subscribers, message, this.deps.sendBufferLimit, this.deps.stats);
       }
     }

@@ -1,6 +1,6 @@
 import type { HistoryPage, HistoryStore } from '@switchboard/history';
 import type { StreamPosition } from '@switchboard/protocol';
-import { encodeMessageFrame, encodeServerFrame } from '@switchboard/protocol';
+import { encodeMessageBytes, encodeServerFrame } from '@switchboard/protocol';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Subscription } from '../session/session.js';
 import { OutboundMessage } from '../transport/outbound-message.js';
@@ -64,7 +64,7 @@ export async function catchUp(
     for (const entry of page.messages) {
       if (entry.offset <= lastSent || entry.offset > tip) continue;
       if (!(await roomToSend(sub, limits, stats))) return;
-      transport.sendMessage(new OutboundMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
+      transport.sendMessage(new OutboundMessage(encodeMessageBytes(sub.key, entry.offset, entry.data)));
       stats.deliveries++;
       lastSent = entry.offset;
       sent++;
