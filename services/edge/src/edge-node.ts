@@ -4,7 +4,7 @@ import { TokenVerifier } from '@switchboard/auth';
 import type { Bus } from '@switchboard/bus';
 import { type HistoryStore, Publisher, PublishTelemetry } from '@switchboard/history';
 import { type HealthSource, healthRoutes, type Router, sendError, TokenBucket } from '@switchboard/http';
-import { CloseCode, ErrorCode, encodeServerFrame } from '@switchboard/protocol';
+import { CloseCode, ErrorCode } from '@switchboard/protocol';
 import { gaugeFrom, type Logger, type Registry } from '@switchboard/telemetry';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { EdgeConfig } from './config.js';
@@ -276,7 +276,7 @@ export class EdgeNode implements HealthSource, PusherHost {
     if (notice > 0) await new Promise((r) => setTimeout(r, notice));
     const spread = Math.max(0, DRAIN_TIMEOUT_MS - notice) / 2;
     for (const session of this.sessions) {
-      session.transport.sendText(encodeServerFrame({ op: 'reconnect', after: Math.floor(Math.random() * spread) }));
+      session.transport.send({ op: 'reconnect', after: Math.floor(Math.random() * spread) });
     }
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await this.close();

@@ -3,7 +3,8 @@ import type { HistoryPage, HistoryStore } from '@switchboard/history';
 import { CloseCode, encodeMessageFrame } from '@switchboard/protocol';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Subscription } from '../session/session.js';
-import { OutboundMessage } from '../transport/outbound-message.js';
+import { messageFromBus, type OutboundMessage } from '../transport/outbound-message.js';
+import { TextMessage } from '../transport/text-message.js';
 import { fanOut } from './fan-out.js';
 
 /** A gap fetch that failed is retried this often, this many times (10 s), … */
@@ -46,7 +47,7 @@ export class Interest {
   /** Called once per bus message for this topic or pattern. */
   receive(payload: Uint8Array): void {
     this.deps.stats.busMessages++;
-    const message = OutboundMessage.fromBus(payload);
+    const message = messageFromBus(payload);
     if (message.envelope === null) this.accept(message, false);
     else this.deps.stats.delivery.deliver(message, this.subscribers.size, () => this.accept(message, false));
   }
@@ -129,7 +130,7 @@ export class Interest {
       for (const entry of page.messages) {
         if (entry.offset <= this.lastOffset) continue;
         this.lastOffset = entry.offset;
-        const message = new OutboundMessage(Buffer.from(encodeMessageFrame(this.key, entry.offset, entry.data)));
+        const message = new TextMessage(Buffer.from(encodeMessageFrame(this.key, entry.offset, entry.data)));
         fanOut(this.subscribers, message, this.deps.sendBufferLimit, this.deps.stats);
       }
     }

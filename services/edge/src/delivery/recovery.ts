@@ -1,9 +1,9 @@
 import type { HistoryPage, HistoryStore } from '@switchboard/history';
 import type { StreamPosition } from '@switchboard/protocol';
-import { encodeMessageFrame, encodeServerFrame } from '@switchboard/protocol';
+import { encodeMessageFrame } from '@switchboard/protocol';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Subscription } from '../session/session.js';
-import { OutboundMessage } from '../transport/outbound-message.js';
+import { TextMessage } from '../transport/text-message.js';
 import { cutSlowConsumer } from './fan-out.js';
 import type { Interest } from './interest.js';
 
@@ -47,15 +47,13 @@ export async function catchUp(
     const tip = await stats.delivery.timeRead(() => history.tip(sub.key));
     interest?.noteTip(tip.offset, tip.epoch);
     if (!sub.active) return ackWithoutOffset(sub, id);
-    transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: tip.offset, epoch: tip.epoch }));
+    transport.send({ op: 'ack', id, topic: sub.key, offset: tip.offset, epoch: tip.epoch });
     return release(sub, tip.offset, stats);
   }
   let page = await stats.delivery.timeRead(() => history.since(sub.key, since.offset, Math.min(limit, REPLAY_PAGE), since.epoch));
   interest?.noteTip(page.offset, page.epoch);
   if (!sub.active) return ackWithoutOffset(sub, id);
-  transport.sendText(
-    encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: page.offset, epoch: page.epoch, recovered: page.complete }),
-  );
+  transport.send({ op: 'ack', id, topic: sub.key, offset: page.offset, epoch: page.epoch, recovered: page.complete });
   const epoch = page.epoch;
   const tip = page.offset;
   let lastSent = since.epoch === undefined || since.epoch === epoch ? since.offset : 0;
@@ -64,7 +62,7 @@ export async function catchUp(
     for (const entry of page.messages) {
       if (entry.offset <= lastSent || entry.offset > tip) continue;
       if (!(await roomToSend(sub, limits, stats))) return;
-      transport.sendMessage(new OutboundMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
+      transport.sendMessage(new TextMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
       stats.deliveries++;
       lastSent = entry.offset;
       sent++;
@@ -116,7 +114,7 @@ export function answerLive(sub: Subscription, id: number | undefined, stats: Edg
 
 /** An ack without offset: for a live-only subscribe, or one the client undid while in flight. */
 function ackWithoutOffset(sub: Subscription, id: number | undefined): void {
-  sub.session.transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: null, epoch: null }));
+  sub.session.transport.send({ op: 'ack', id, topic: sub.key, offset: null, epoch: null });
 }
 
 /** Sends the held live messages newer than `lastSent` (all when null) and opens the gate. */

@@ -1,5 +1,5 @@
 import { TokenRejectedError, type TokenVerifier, type VerifiedToken } from '@switchboard/auth';
-import { CloseCode, type DecodeResult, encodeServerFrame, type RefreshFrame } from '@switchboard/protocol';
+import { CloseCode, type DecodeResult, type RefreshFrame } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Session } from './session.js';
@@ -109,7 +109,7 @@ export class AuthGate {
    * completes later is answered, not applied).
    */
   async refresh(session: Session, frame: RefreshFrame): Promise<void> {
-    const ack = () => session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, offset: null }));
+    const ack = () => session.transport.send({ op: 'ack', id: frame.id, offset: null });
     const verifier = this.options.verifier;
     if (verifier === null) {
       ack();
@@ -128,8 +128,7 @@ export class AuthGate {
     if (session.closed) return;
     if (this.refreshes.get(session) !== seq) {
       // A newer refresh was sent meanwhile: it decides the session's token; this one is still answered.
-      if (verified === null || reason !== '')
-        session.transport.sendText(encodeServerFrame({ op: 'error', id: frame.id, code: 'unauthorized', message: reason }));
+      if (verified === null || reason !== '') session.transport.send({ op: 'error', id: frame.id, code: 'unauthorized', message: reason });
       else ack();
       return;
     }
@@ -139,7 +138,7 @@ export class AuthGate {
         this.refuse(session, CloseCode.Unauthorized, 'token expired');
         return;
       }
-      session.transport.sendText(encodeServerFrame({ op: 'error', id: frame.id, code: 'unauthorized', message: reason }));
+      session.transport.send({ op: 'error', id: frame.id, code: 'unauthorized', message: reason });
       return;
     }
     if (verified.permissions.empty) {
@@ -187,7 +186,7 @@ export class AuthGate {
   private welcome(session: Session): void {
     const { nodeId, heartbeatMs } = this.options;
     session.welcomed = true;
-    session.transport.sendText(encodeServerFrame({ op: 'welcome', session: session.id, node: nodeId, heartbeat: heartbeatMs }));
+    session.transport.send({ op: 'welcome', session: session.id, node: nodeId, heartbeat: heartbeatMs });
   }
 
   private refuse(session: Session, code: number, reason: string): void {

@@ -6,7 +6,6 @@ import {
   type DecodeResult,
   decodeClientFrame,
   ErrorCode,
-  encodeServerFrame,
   isWildcard,
   type PublishFrame,
   type SubscribeFrame,
@@ -33,7 +32,7 @@ export interface ClientRequestDeps {
 }
 
 const replyError = (session: Session, id: number | undefined, code: ErrorCode, message: string) =>
-  session.transport.sendText(encodeServerFrame({ op: 'error', id, code, message }));
+  session.transport.send({ op: 'error', id, code, message });
 
 /**
  * Handles what a client sends: rate limit, decoding, then one op. Bad input never throws out
@@ -106,7 +105,7 @@ export class ClientRequests {
       case 'unsubscribe': {
         const sub = session.subscriptions.get(frame.topic);
         if (sub !== undefined) this.drop(session, sub);
-        session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, topic: frame.topic }));
+        session.transport.send({ op: 'ack', id: frame.id, topic: frame.topic });
         return;
       }
       case 'publish':
@@ -142,9 +141,7 @@ export class ClientRequests {
     }
     if (session.subscriptions.has(frame.topic)) {
       const tip = history === null || isWildcard(frame.topic) ? null : await history.tip(frame.topic).catch(() => null);
-      session.transport.sendText(
-        encodeServerFrame({ op: 'ack', id: frame.id, topic: frame.topic, offset: tip?.offset ?? null, epoch: tip?.epoch ?? null }),
-      );
+      session.transport.send({ op: 'ack', id: frame.id, topic: frame.topic, offset: tip?.offset ?? null, epoch: tip?.epoch ?? null });
       return;
     }
     if (session.subscriptions.size >= config.MAX_SUBSCRIPTIONS) {
@@ -210,7 +207,7 @@ export class ClientRequests {
     try {
       const { offset, epoch } = await publisher.publish(frame.topic, frame.data);
       stats.published++;
-      session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, offset, epoch }));
+      session.transport.send({ op: 'ack', id: frame.id, offset, epoch });
     } catch (err) {
       log.warn({ err, topic: frame.topic }, 'client publish failed');
       replyError(session, frame.id, ErrorCode.Unavailable, 'the message bus is unavailable, the message was not accepted');

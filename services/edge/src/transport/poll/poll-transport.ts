@@ -1,5 +1,6 @@
-import { CloseCode, ErrorCode, readMessageHeader, type ServerFrame, type StreamPosition } from '@switchboard/protocol';
+import { CloseCode, type ControlFrame, ErrorCode, type StreamPosition, type SubscribeAckFrame } from '@switchboard/protocol';
 import type { OutboundMessage } from '../outbound-message.js';
+import type { TextMessage } from '../text-message.js';
 import type { Transport } from '../transport.js';
 
 /** The answer a poll ends with. */
@@ -39,6 +40,26 @@ const ERROR_STATUS: Record<string, number> = {
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.Unavailable]: 503,
 };
+
+/** A message as an element of the answer's list: its pieces (views, no copy) and their size. */
+interface Element {
+  parts: Buffer[];
+  length: number;
+}
+
+/** A text message's element: the `message` frame without its `op` (a view of the payload). */
+function textElement(message: TextMessage): Element {
+  const payload = Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(message.payload);
+  const parts = payload.subarray(0, OP_PREFIX.length).equals(OP_PREFIX) ? [OPEN_BRACE, payload.subarray(OP_PREFIX.length)] : [payload];
+  return { parts, length: payload.length };
+}
+
+function messageElement(message: OutboundMessage): Element {
+  switch (message.kind) {
+    case 'text':
+      return textElement(message);
+  }
+}
 
 const errorAnswer = (status: number, code: string, message: string): PollAnswer => ({
   status,
@@ -85,37 +106,51 @@ export class PollTransport implements Transport {
     return this.acked === this.topics.size;
   }
 
-  sendText(text: string): void {
+  send(frame: ControlFrame): void {
     if (this.done) return;
-    const frame = JSON.parse(text) as ServerFrame;
-    if (frame.op === 'welcome') this.onWelcome();
-    else if (frame.op === 'reconnect') this.answer();
-    else if (frame.op === 'error') this.finish(errorAnswer(ERROR_STATUS[frame.code] ?? 400, frame.code, frame.message));
-    else if (frame.op === 'ack' && 'topic' in frame && 'epoch' in frame) {
-      const state = this.topics.get(frame.topic);
-      if (state === undefined || state.position !== null) return;
-      state.position = { offset: frame.offset, epoch: frame.epoch, ...(frame.recovered === false ? { recovered: false } : {}) };
-      this.acked++;
-      if (this.ready && (this.parts.length > 0 || this.due)) this.flushSoon();
+    switch (frame.op) {
+      case 'welcome':
+        this.onWelcome();
+        return;
+      case 'reconnect':
+        this.answer();
+        return;
+      case 'error':
+        this.finish(errorAnswer(ERROR_STATUS[frame.code] ?? 400, frame.code, frame.message));
+        return;
+      case 'ack':
+        // A subscribe's ack carries the topic's position; other acks (publish, unsubscribe) cannot occur here.
+        if ('topic' in frame && 'epoch' in frame) this.noteAck(frame);
+        return;
+      case 'ping':
+        return;
     }
+  }
+
+  private noteAck(frame: SubscribeAckFrame): void {
+    const state = this.topics.get(frame.topic);
+    if (state === undefined || state.position !== null) return;
+    state.position = { offset: frame.offset, epoch: frame.epoch, ...(frame.recovered === false ? { recovered: false } : {}) };
+    this.acked++;
+    if (this.ready && (this.parts.length > 0 || this.due)) this.flushSoon();
   }
 
   sendMessage(message: OutboundMessage): void {
     if (this.done) return;
-    const header = readMessageHeader(message.payload);
-    const state = header === null ? undefined : this.topics.get(header.topic);
-    const payload = Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(message.payload);
+    const topic = message.topic;
+    const state = topic === null ? undefined : this.topics.get(topic);
     if (state?.cut === true) return;
-    if (this.bytes + payload.length > this.maxBytes && this.parts.length > 0) {
+    const element = messageElement(message);
+    if (this.bytes + element.length > this.maxBytes && this.parts.length > 0) {
       if (state !== undefined) state.cut = true;
       this.flushSoon();
       return;
     }
     if (this.parts.length > 0) this.parts.push(COMMA);
-    if (payload.subarray(0, OP_PREFIX.length).equals(OP_PREFIX)) this.parts.push(OPEN_BRACE, payload.subarray(OP_PREFIX.length));
-    else this.parts.push(payload);
-    this.bytes += payload.length;
-    if (state !== undefined && header?.offset != null) state.last = header.offset;
+    this.parts.push(...element.parts);
+    this.bytes += element.length;
+    const offset = message.offset;
+    if (state !== undefined && offset !== null) state.last = offset;
     if (this.ready) this.flushSoon();
   }
 

@@ -1,13 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { readMessageHeader } from '@switchboard/protocol';
+import { type ControlFrame, encodeServerFrame, readMessageHeader } from '@switchboard/protocol';
 import { drainOrClose } from '../../http/drain-wait.js';
 import type { OutboundMessage } from '../outbound-message.js';
+import type { TextMessage } from '../text-message.js';
 import type { Transport } from '../transport.js';
 
-/** Each message's SSE event, built once and shared by every SSE subscriber (like the WebSocket frame). */
-const events = new WeakMap<OutboundMessage, Buffer>();
+/** Each text message's SSE event, built once and shared by every SSE subscriber (like the WebSocket frame). */
+const events = new WeakMap<TextMessage, Buffer>();
 
-function sseEvent(message: OutboundMessage): Buffer {
+function textEvent(message: TextMessage): Buffer {
   let event = events.get(message);
   if (event === undefined) {
     const header = readMessageHeader(message.payload);
@@ -19,18 +20,21 @@ function sseEvent(message: OutboundMessage): Buffer {
   return event;
 }
 
-/** The `op` of a control frame this server encoded (`{"op":"…",…}`). */
-function opOf(text: string): string {
-  const end = text.indexOf('"', 7);
-  return text.startsWith('{"op":"') && end > 7 ? text.slice(7, end) : 'control';
+/** A message's `message` event, shared by every SSE subscriber. */
+function sseEvent(message: OutboundMessage): Buffer {
+  switch (message.kind) {
+    case 'text':
+      return textEvent(message);
+  }
 }
 
 /**
  * The SSE fallback (`GET /sse`) as a Transport: one `message` event per delivery (`id:
  * <topic>:<offset>`, data = the same JSON as the WebSocket frame), control frames as events
- * named after their op, heartbeat pings as comments. The client cannot answer, so the session
- * is passive (see Heartbeat). A drain's `reconnect` becomes the `retry:` field and the end of
- * the stream: EventSource comes back after `after` ms with Last-Event-ID.
+ * named after their op (data = the frame's JSON), heartbeat pings as comments. The client
+ * cannot answer, so the session is passive (see Heartbeat). A drain's `reconnect` becomes the
+ * `retry:` field and the end of the stream: EventSource comes back after `after` ms with
+ * Last-Event-ID.
  */
 export class SseTransport implements Transport {
   private ended = false;
@@ -41,21 +45,20 @@ export class SseTransport implements Transport {
     private readonly onWelcome: () => void,
   ) {}
 
-  sendText(text: string): void {
+  send(frame: ControlFrame): void {
     if (this.ended) return;
-    const op = opOf(text);
-    if (op === 'ping') {
-      this.res.write(': ping\n\n');
-      return;
+    switch (frame.op) {
+      case 'ping':
+        this.res.write(': ping\n\n');
+        return;
+      case 'reconnect':
+        this.res.write(`retry: ${frame.after}\nevent: reconnect\ndata: ${encodeServerFrame(frame)}\n\n`);
+        this.end();
+        return;
+      default:
+        this.res.write(`event: ${frame.op}\ndata: ${encodeServerFrame(frame)}\n\n`);
+        if (frame.op === 'welcome') this.onWelcome();
     }
-    if (op === 'reconnect') {
-      const after = Number(/"after":(\d+)/.exec(text)?.[1] ?? 0);
-      this.res.write(`retry: ${after}\nevent: reconnect\ndata: ${text}\n\n`);
-      this.end();
-      return;
-    }
-    this.res.write(`event: ${op}\ndata: ${text}\n\n`);
-    if (op === 'welcome') this.onWelcome();
   }
 
   sendMessage(message: OutboundMessage): void {
