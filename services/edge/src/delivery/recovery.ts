@@ -12,12 +12,28 @@ export const REPLAY_PAGE = 32;
 /** How often a waiting replay looks again (unsubscribed? closed?) when the socket does not drain. */
 const RECHECK_MS = 100;
 
-/** How a replay is paced: MAX_SEND_BUFFER_BYTES and SEND_STALL_TIMEOUT_MS. */
-export interface ReplayLimits {
-  /** The session's budget of bytes owed to its client (unsent + held); over it: 4008. */
+/** What every catch-up of an edge uses: its history, stats and limits (built once, see ClientRequests). */
+export interface ReplayContext {
+  history: HistoryStore;
+  stats: EdgeStats;
+  /** HISTORY_SIZE: the most missed messages one catch-up replays. */
+  maxMessages: number;
+  /** MAX_SEND_BUFFER_BYTES: the session's budget of bytes owed to its client (unsent + held); over it: 4008. */
   sendBufferLimit: number;
-  /** A replay waiting this long for a socket that does not drain closes the session with 4008. */
+  /** SEND_STALL_TIMEOUT_MS: a replay waiting this long for a socket that does not drain closes the session with 4008. */
   stallTimeoutMs: number;
+}
+
+/** One subscribe to bring up to date. */
+export interface CatchUpRequest {
+  /** The subscription, registered and holding live messages. */
+  sub: Subscription;
+  /** The subscribe's id, echoed in its ack. */
+  id: number | undefined;
+  /** Where the client left off; undefined: it starts at the tip (nothing is replayed). */
+  since: StreamPosition | undefined;
+  /** The topic's Interest, told the tip read here (its ordering starts there); undefined when there is none. */
+  interest: Interest | undefined;
 }
 
 /**
@@ -32,16 +48,9 @@ export interface ReplayLimits {
  * socket that does not drain for `stallTimeoutMs` while a replay waits on it is a slow
  * consumer: 4008. An unsubscribe or close ends the replay at its next step.
  */
-export async function catchUp(
-  sub: Subscription,
-  history: HistoryStore,
-  since: StreamPosition | undefined,
-  limit: number,
-  id: number | undefined,
-  stats: EdgeStats,
-  interest: Interest | undefined,
-  limits: ReplayLimits,
-): Promise<void> {
+export async function catchUp(request: CatchUpRequest, context: ReplayContext): Promise<void> {
+  const { sub, id, since, interest } = request;
+  const { history, stats, maxMessages: limit } = context;
   const transport = sub.session.transport;
   if (since === undefined) {
     const tip = await stats.delivery.timeRead(() => history.tip(sub.key));
@@ -61,7 +70,7 @@ export async function catchUp(
   for (;;) {
     for (const entry of page.messages) {
       if (entry.offset <= lastSent || entry.offset > tip) continue;
-      if (!(await roomToSend(sub, limits, stats))) return;
+      if (!(await roomToSend(sub, context))) return;
       transport.sendMessage(new TextMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
       stats.deliveries++;
       lastSent = entry.offset;
@@ -85,9 +94,9 @@ export async function catchUp(
  * cut, 4008). The stall is the session's, not this replay's: a client that undoes each
  * subscribe and sends the next cannot restart the clock.
  */
-async function roomToSend(sub: Subscription, limits: ReplayLimits, stats: EdgeStats): Promise<boolean> {
+async function roomToSend(sub: Subscription, context: ReplayContext): Promise<boolean> {
   const session = sub.session;
-  const lowWater = limits.sendBufferLimit / 4;
+  const lowWater = context.sendBufferLimit / 4;
   for (;;) {
     if (!sub.active || session.closed) return false;
     const buffered = session.transport.bufferedBytes;
@@ -98,8 +107,8 @@ async function roomToSend(sub: Subscription, limits: ReplayLimits, stats: EdgeSt
     }
     // Progress (the client took bytes) restarts the clock.
     if (session.stall === null || buffered < session.stall.bytes) session.stall = { since: now, bytes: buffered };
-    else if (now - session.stall.since >= limits.stallTimeoutMs) {
-      cutSlowConsumer(session, stats);
+    else if (now - session.stall.since >= context.stallTimeoutMs) {
+      cutSlowConsumer(session, context.stats);
       return false;
     }
     await session.transport.drained(RECHECK_MS);

@@ -91,8 +91,6 @@ export class PollTransport implements Transport {
     since: ReadonlyMap<string, StreamPosition>,
     waitMs: number,
     private readonly maxBytes: number,
-    /** Runs once the session is welcomed (auth passed): then it subscribes. */
-    private readonly onWelcome: () => void,
     /** Receives the one answer. */
     private readonly onAnswer: (answer: PollAnswer) => void,
   ) {
@@ -109,9 +107,6 @@ export class PollTransport implements Transport {
   send(frame: ControlFrame): void {
     if (this.done) return;
     switch (frame.op) {
-      case 'welcome':
-        this.onWelcome();
-        return;
       case 'reconnect':
         this.answer();
         return;
@@ -122,7 +117,9 @@ export class PollTransport implements Transport {
         // A subscribe's ack carries the topic's position; other acks (publish, unsubscribe) cannot occur here.
         if ('topic' in frame && 'epoch' in frame) this.noteAck(frame);
         return;
+      case 'welcome':
       case 'ping':
+        // Welcome: the session lifecycle subscribes next; ping: the answer is bounded by its wait.
         return;
     }
   }

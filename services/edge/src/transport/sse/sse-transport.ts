@@ -32,18 +32,15 @@ function sseEvent(message: OutboundMessage): Buffer {
  * The SSE fallback (`GET /sse`) as a Transport: one `message` event per delivery (`id:
  * <topic>:<offset>`, data = the same JSON as the WebSocket frame), control frames as events
  * named after their op (data = the frame's JSON), heartbeat pings as comments. The client
- * cannot answer, so the session is passive (see Heartbeat). A drain's `reconnect` becomes the
+ * cannot answer, so the session is passive (see Heartbeat) and the session lifecycle makes its
+ * subscribes (the URL's topics) once it is welcomed. A drain's `reconnect` becomes the
  * `retry:` field and the end of the stream: EventSource comes back after `after` ms with
  * Last-Event-ID.
  */
 export class SseTransport implements Transport {
   private ended = false;
 
-  /** `onWelcome` runs once the session is welcomed (auth passed): then it subscribes. */
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly onWelcome: () => void,
-  ) {}
+  constructor(private readonly res: ServerResponse) {}
 
   send(frame: ControlFrame): void {
     if (this.ended) return;
@@ -57,7 +54,6 @@ export class SseTransport implements Transport {
         return;
       default:
         this.res.write(`event: ${frame.op}\ndata: ${encodeServerFrame(frame)}\n\n`);
-        if (frame.op === 'welcome') this.onWelcome();
     }
   }
 
