@@ -100,3 +100,9 @@ export type ServerFrame =
   | ErrorFrame
   | PingFrame
   | ReconnectFrame;
+
+/**
+ * The frames a server sends about the connection itself (everything but `message`): a transport
+ * encodes them for its wire. Messages are built once per message and shared (`encodeMessageFrame`).
+ */
+export type ControlFrame = Exclude<ServerFrame, MessageFrame>;

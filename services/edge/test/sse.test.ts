@@ -151,6 +151,32 @@ describe('SSE fallback: GET /sse', () => {
   });
 });
 
+describe('SSE fallback: subscribes are not client messages', () => {
+  it('subscribes to more topics than the rate burst allows messages, without spending the budget', T, async () => {
+    // The URL's topics are subscribed directly by the session, not sent as frames a client could be limited for.
+    const server = await TestServer.start({ MESSAGE_RATE_LIMIT: '1', MESSAGE_RATE_BURST: '2' });
+    try {
+      const topics = ['r1', 'r2', 'r3', 'r4', 'r5'];
+      const sse = await openSse(`${server.url}/sse?topics=${topics.join(',')}`);
+      await sse.waitFor((e) => e.filter((x) => x.event === 'ack').length === topics.length);
+      assert.equal(server.node.edge.stats.rateLimitCloses, 0);
+      const session = [...server.node.edge.sessions].find((s) => s.passive && !s.closed);
+      assert.ok(session !== undefined, 'the SSE session');
+      assert.equal(session.bucket.take() && session.bucket.take(), true, 'the whole burst is left');
+      for (const topic of topics) await server.publish(topic, topic);
+      await sse.waitFor(() => sse.messages().length === topics.length);
+      assert.deepEqual(
+        sse.messages().map((e) => JSON.parse(e.data).data),
+        topics,
+      );
+      assert.equal(sse.ended, false);
+      await sse.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('SSE fallback with auth and drain', () => {
   it('needs a valid token in the URL, and checks topic permissions', T, async () => {
     const server = await TestServer.start({ AUTH_JWT_SECRET: SECRET, AUTH_TIMEOUT_MS: '300' });

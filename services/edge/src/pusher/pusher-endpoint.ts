@@ -3,7 +3,6 @@ import type { IncomingMessage } from 'node:http';
 import { errorFrame, type PusherApp, type PusherApps, PusherError } from '@switchboard/pusher-protocol';
 import type { WebSocket } from 'ws';
 import type { Session } from '../session/session.js';
-import { connectionEstablished } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
 import { PusherPresence } from './pusher-presence.js';
 import { PusherRequests } from './pusher-requests.js';
@@ -81,7 +80,6 @@ export class PusherEndpoint {
     const { host } = this;
     const transport = new PusherTransport(ws, app, newSocketId(), this.presence);
     const session: Session = host.openSession(transport);
-    session.welcomed = true;
     this.perApp.set(app.id, (this.perApp.get(app.id) ?? 0) + 1);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) this.requests.onText(session, transport, data.toString('utf8'));
@@ -99,6 +97,6 @@ export class PusherEndpoint {
       host.closeSession(session);
       for (const sub of subs) this.presence.leave(sub);
     });
-    transport.sendPusher(connectionEstablished(transport.socketId, Math.max(1, Math.round(host.config.HEARTBEAT_MS / 1000))));
+    host.welcome(session);
   }
 }

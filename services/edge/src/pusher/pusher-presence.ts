@@ -10,7 +10,7 @@ import {
   topicChannel,
 } from '@switchboard/pusher-protocol';
 import type { Subscription } from '../session/session.js';
-import { OutboundMessage } from '../transport/outbound-message.js';
+import { TextMessage } from '../transport/text-message.js';
 import { frameText } from '../transport/websocket/ws-frame.js';
 import type { PusherHost } from './pusher-host.js';
 
@@ -153,7 +153,7 @@ export class PusherPresence {
   /** Sends a member event to this edge's subscribers of the channel (not through the bus: the presence service tells the others). */
   private announce(topic: string, channel: string, event: string, data: object, exclude: string | null): void {
     const payload = encodeMessageFrame(topic, null, encodePusherEvent({ event, channel, data: JSON.stringify(data) }));
-    const message = new OutboundMessage(Buffer.from(payload));
+    const message = new TextMessage(Buffer.from(payload));
     const json = JSON.stringify({ event, channel, data: JSON.stringify(data) });
     message.pusher = { frame: frameText(Buffer.from(json)), exclude };
     for (const sub of this.host.registry.subscribersOf(topic)) {
