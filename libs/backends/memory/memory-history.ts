@@ -76,7 +76,9 @@ export class MemoryHistory implements HistoryStore {
     }
     log.last += 1;
     log.appendedAt = now;
-    const entry: StoredEntry = { offset: log.last, data, expiresAt: now + this.limits.ttlMs, held: true, log };
+    // Bytes are copied: a view (of a request body, a socket read) would keep its whole buffer alive.
+    const kept = typeof data === 'string' ? data : Buffer.from(data);
+    const entry: StoredEntry = { offset: log.last, data: kept, expiresAt: now + this.limits.ttlMs, held: true, log };
     log.entries.push(entry);
     this.queue.push(entry);
     this.bytes += data.length + ENTRY_OVERHEAD;

@@ -208,7 +208,7 @@ export class EdgeNode implements HealthSource, PusherHost {
     const { log } = this.options;
     const session = this.lifecycle.open(new WsTransport(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) this.requests.onBinary(session);
+      if (isBinary) this.requests.onBinary(session, data);
       else this.requests.onText(session, data.toString('utf8'));
     });
     ws.on('error', (err) => log.debug({ err, session: session.id }, 'client socket error'));

@@ -4,6 +4,7 @@ import {
   type ClientFrame,
   CloseCode,
   type DecodeResult,
+  decodeBinaryClientFrame,
   decodeClientFrame,
   ErrorCode,
   isWildcard,
@@ -56,7 +57,21 @@ export class ClientRequests {
           };
   }
 
+  /** A text frame: JSON (decode.ts). */
   onText(session: Session, text: string): void {
+    this.onFrame(session, text, decodeClientFrame);
+  }
+
+  /**
+   * A binary frame: a publish of bytes (libs/protocol binary-frame.ts). A malformed one is a
+   * protocol error (4400), like text that is not JSON.
+   */
+  onBinary(session: Session, bytes: Uint8Array): void {
+    this.onFrame(session, bytes, decodeBinaryClientFrame);
+  }
+
+  /** Rate limit, send-buffer check, decoding, then one op: the same for text and binary frames. */
+  private onFrame<F>(session: Session, frame: F, decode: (frame: F) => DecodeResult): void {
     if (session.closed || session.closing) return;
     session.alive = true;
     if (!session.bucket.take()) {
@@ -72,7 +87,7 @@ export class ClientRequests {
       cutSlowConsumer(session, this.deps.stats);
       return;
     }
-    const decoded = decodeClientFrame(text);
+    const decoded = decode(frame);
     if (!decoded.ok && decoded.error.fatal) {
       this.deps.stats.protocolErrors++;
       session.close(CloseCode.ProtocolError, decoded.error.message);
@@ -81,12 +96,6 @@ export class ClientRequests {
     // Before `welcome` (auth on, no valid token yet) the gate holds frames and takes the `connect`: see auth-gate.ts.
     if (session.welcomed) this.handle(session, decoded);
     else this.deps.auth.beforeWelcome(session, decoded);
-  }
-
-  /** A binary frame is a protocol error: the contract is JSON text frames. */
-  onBinary(session: Session): void {
-    this.deps.stats.protocolErrors++;
-    session.close(CloseCode.ProtocolError, 'binary frames are not part of the protocol');
   }
 
   /** Drops every subscription of a closed session (see SessionLifecycle.end). */
