@@ -116,6 +116,16 @@ export class PresenceAggregator {
     return this.index.touchedTopics;
   }
 
+  /** Subscribers of `topic` over all nodes, as of the last sweep (cheap: no user union). */
+  subscribers(topic: string): number {
+    return this.index.subscribers(topic);
+  }
+
+  /** True during the quiet time after start: the state is being learned, nothing is announced. */
+  quiet(): boolean {
+    return this.now() < this.quietUntil;
+  }
+
   /** Topics starting with `prefix` and their subscriber counts (see PresenceIndex.topicsWithPrefix). */
   topicsWithPrefix(prefix: string): Array<[topic: string, subscribers: number]> {
     this.sweep();
@@ -207,7 +217,7 @@ export class PresenceAggregator {
     reason: TransitionReason,
     at: number,
   ): void {
-    if (this.now() < this.quietUntil) return;
+    if (this.quiet()) return;
     this.options.onTransition?.({ event, user, node: node.id, inc: node.inc, seq: node.seq, reason, at });
   }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { errorFrame, type PusherApp, type PusherApps, PusherError } from '@switchboard/pusher-protocol';
 import type { WebSocket } from 'ws';
 import type { Session } from '../session/session.js';
+import { PusherClientEventReports } from './pusher-client-event-reports.js';
 import { connectionEstablished } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
 import { PusherPresence } from './pusher-presence.js';
@@ -35,6 +36,8 @@ function refuse(ws: WebSocket, code: number, message: string): void {
 export class PusherEndpoint {
   /** Presence channels of this edge (members, their list and events). */
   readonly presence: PusherPresence;
+  /** Client events reported to the presence service for `client_event` webhooks. */
+  readonly clientEventReports: PusherClientEventReports;
   private readonly requests: PusherRequests;
   /** Open connections per app on this edge (for the app's `maxConnections`). */
   private readonly perApp = new Map<string, number>();
@@ -44,7 +47,8 @@ export class PusherEndpoint {
     private readonly apps: PusherApps,
   ) {
     this.presence = new PusherPresence(host);
-    this.requests = new PusherRequests(host, this.presence);
+    this.clientEventReports = new PusherClientEventReports(host, apps);
+    this.requests = new PusherRequests(host, this.presence, this.clientEventReports);
   }
 
   matches(path: string): boolean {

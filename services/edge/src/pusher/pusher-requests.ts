@@ -13,6 +13,7 @@ import {
 } from '@switchboard/pusher-protocol';
 import { release } from '../delivery/recovery.js';
 import { type Session, Subscription } from '../session/session.js';
+import type { PusherClientEventReports } from './pusher-client-event-reports.js';
 import { PONG, signinSuccess, subscriptionError, subscriptionSucceeded } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
 import type { PusherPresence } from './pusher-presence.js';
@@ -66,6 +67,7 @@ export class PusherRequests {
   constructor(
     private readonly host: PusherHost,
     private readonly presence: PusherPresence,
+    private readonly clientEventReports: PusherClientEventReports,
   ) {}
 
   onText(session: Session, transport: PusherTransport, text: string): void {
@@ -202,6 +204,7 @@ export class PusherRequests {
       const event = { event: message.event, channel, data: message.data ?? null, ...(userId === undefined ? {} : { user_id: userId }) };
       await publisher.publish(topic, encodePusherEvent(event, socketId));
       stats.published++;
+      this.clientEventReports.report(app, channel, message.event, event.data, socketId, userId);
     } catch (err) {
       log.warn({ err, app: app.id, channel }, 'pusher client event not published');
       transport.sendPusher(errorFrame(null, 'the message bus is unavailable; the client event was not sent'));
