@@ -1,8 +1,10 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { HistoryStore } from '@switchboard/history';
 import { errorFrame, type PusherApp, type PusherApps, PusherError } from '@switchboard/pusher-protocol';
 import type { WebSocket } from 'ws';
 import type { Session } from '../session/session.js';
+import { PusherCache } from './pusher-cache.js';
 import { PusherClientEventReports } from './pusher-client-event-reports.js';
 import { connectionEstablished } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
@@ -45,10 +47,11 @@ export class PusherEndpoint {
   constructor(
     private readonly host: PusherHost,
     private readonly apps: PusherApps,
+    history: HistoryStore | null,
   ) {
     this.presence = new PusherPresence(host);
     this.clientEventReports = new PusherClientEventReports(host, apps);
-    this.requests = new PusherRequests(host, this.presence, this.clientEventReports);
+    this.requests = new PusherRequests(host, this.presence, this.clientEventReports, new PusherCache(host, history));
   }
 
   matches(path: string): boolean {

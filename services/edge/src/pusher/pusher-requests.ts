@@ -13,6 +13,7 @@ import {
 } from '@switchboard/pusher-protocol';
 import { release } from '../delivery/recovery.js';
 import { type Session, Subscription } from '../session/session.js';
+import { isCacheChannel, type PusherCache } from './pusher-cache.js';
 import type { PusherClientEventReports } from './pusher-client-event-reports.js';
 import { PONG, signinSuccess, subscriptionError, subscriptionSucceeded } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
@@ -68,6 +69,7 @@ export class PusherRequests {
     private readonly host: PusherHost,
     private readonly presence: PusherPresence,
     private readonly clientEventReports: PusherClientEventReports,
+    private readonly cache: PusherCache,
   ) {}
 
   onText(session: Session, transport: PusherTransport, text: string): void {
@@ -168,7 +170,8 @@ export class PusherRequests {
         return;
       }
       transport.sendPusher(subscriptionSucceeded(channel, members));
-      release(sub, null, stats);
+      if (isCacheChannel(channel)) await this.cache.replay(sub, transport, channel);
+      else release(sub, null, stats);
     } catch (err) {
       if (sub.active) this.unsubscribe(session, topic);
       log.warn({ err, app: app.id, channel }, 'pusher subscribe failed');
