@@ -40,6 +40,8 @@ export interface PusherApp {
   maxUserInfoBytes: number;
   /** Webhooks (Pusher format, signed with the secret), sent by the presence service; empty = none. */
   webhooks: PusherWebhook[];
+  /** Publish `pusher_internal:subscription_count` on non-presence channels when their cluster-wide count changes (Pusher's "subscription counting"). */
+  subscriptionCountEvents: boolean;
   /** `client_event` webhook reports per second per edge (burst 2×); past it the client event is still delivered, its webhook dropped. */
   maxClientEventWebhooksPerSecond: number;
 }
@@ -98,8 +100,11 @@ function app(raw: Record<string, unknown>, where: string): PusherApp {
       throw new PusherAppsError(`${where}: "${name}" must be an integer 0..${max}`);
     return v;
   };
-  const clientEvents = raw.clientEvents ?? DEFAULTS.clientEvents;
-  if (typeof clientEvents !== 'boolean') throw new PusherAppsError(`${where}: "clientEvents" must be true or false`);
+  const flag = (name: string): boolean => {
+    const v = raw[name] ?? false;
+    if (typeof v !== 'boolean') throw new PusherAppsError(`${where}: "${name}" must be true or false`);
+    return v;
+  };
   const webhooks = raw.webhooks ?? [];
   if (!Array.isArray(webhooks) || webhooks.length > MAX_WEBHOOKS)
     throw new PusherAppsError(`${where}: "webhooks" must be a list of at most ${MAX_WEBHOOKS} webhooks`);
@@ -107,7 +112,8 @@ function app(raw: Record<string, unknown>, where: string): PusherApp {
     id: str('id', ID),
     key: str('key', KEY),
     secret: str('secret', /^[^\s]{8,256}$/),
-    clientEvents,
+    clientEvents: flag('clientEvents'),
+    subscriptionCountEvents: flag('subscriptionCountEvents'),
     maxConnections: int('maxConnections', DEFAULTS.maxConnections, 10_000_000),
     maxPresenceMembers: int('maxPresenceMembers', DEFAULTS.maxPresenceMembers, 10_000),
     maxUserInfoBytes: int('maxUserInfoBytes', DEFAULTS.maxUserInfoBytes, 1000),

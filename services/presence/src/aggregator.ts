@@ -110,8 +110,12 @@ export class PresenceAggregator {
     return this.index.top(n);
   }
 
-  /** Starts collecting the topics whose users change (see PresenceIndex.touchedTopics); returns the live set. */
-  watchTopicUsers(): Set<string> {
+  /**
+   * Starts collecting the topics whose users change, that become occupied or empty, and (for
+   * `watchCounts`) whose subscriber count changes (see PresenceIndex.touchedTopics); returns the live set.
+   */
+  watchTopicUsers(watchCounts: ((topic: string) => boolean) | null = null): Set<string> {
+    this.index.watchCounts = watchCounts;
     this.index.touchedTopics ??= new Set();
     return this.index.touchedTopics;
   }

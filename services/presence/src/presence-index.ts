@@ -48,6 +48,8 @@ export class PresenceIndex {
   readonly nodes = new Map<string, NodeView>();
   /** When set, every topic whose users change, or that gains its first or loses its last subscriber, is added here (the Pusher layer reads and clears it). */
   touchedTopics: Set<string> | null = null;
+  /** Topics whose every subscriber-count change (not only to and from zero) also goes to `touchedTopics`. */
+  watchCounts: ((topic: string) => boolean) | null = null;
   /** Subscribers per topic over all nodes. */
   private readonly topicTotals = new Map<string, number>();
   /** Number of nodes each online user is connected to. */
@@ -62,7 +64,7 @@ export class PresenceIndex {
     const total = was + count - before;
     if (total > 0) this.topicTotals.set(topic, total);
     else this.topicTotals.delete(topic);
-    if (was > 0 !== total > 0) this.touchedTopics?.add(topic);
+    if (was > 0 !== total > 0 || this.watchCounts?.(topic) === true) this.touchedTopics?.add(topic);
   }
 
   /** Subscribers of `topic` over all nodes. */

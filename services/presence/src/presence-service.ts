@@ -101,7 +101,7 @@ export class PresenceService {
     });
     const apps = settings.PUSHER_APPS;
     if (apps.enabled && options.publisher !== null) {
-      service.pusher = new PusherMemberEvents(service.aggregator, bus, options.publisher, options.log, service.pusherWebhooks);
+      service.pusher = new PusherMemberEvents(service.aggregator, bus, options.publisher, options.log, service.pusherWebhooks, apps);
       await service.pusher.start();
     }
     if (apps.enabled) {

@@ -1,6 +1,7 @@
 import type { Bus, BusSubscription } from '@switchboard/bus';
 import type { Publisher } from '@switchboard/history';
 import {
+  appTopicPrefix,
   channelKind,
   decodeMember,
   encodePusherEvent,
@@ -8,6 +9,7 @@ import {
   type MembersReply,
   type MembersRequest,
   PUSHER_TOPIC_PREFIX,
+  type PusherApps,
   topicChannel,
 } from '@switchboard/pusher-protocol';
 import type { Logger } from '@switchboard/telemetry';
@@ -36,6 +38,10 @@ export class PusherMemberEvents {
   /** Pusher topics with subscribers, as last seen (for occupied / vacated). */
   private readonly occupied = new Set<string>();
   private readonly touched: Set<string>;
+  /** Topic prefixes of the apps with `subscriptionCountEvents`. */
+  private readonly countedPrefixes: string[];
+  /** The subscription count last published per counted channel. */
+  private readonly counts = new Map<string, number>();
   private subscription: BusSubscription | null = null;
 
   constructor(
@@ -44,8 +50,11 @@ export class PusherMemberEvents {
     private readonly publisher: Publisher,
     private readonly log: Logger,
     private readonly webhooks: PusherWebhooks | null = null,
+    apps: PusherApps | null = null,
   ) {
-    this.touched = aggregator.watchTopicUsers();
+    const counted = (apps?.list ?? []).filter((app) => app.subscriptionCountEvents).map((app) => appTopicPrefix(app.id));
+    this.countedPrefixes = counted;
+    this.touched = aggregator.watchTopicUsers(counted.length === 0 ? null : (topic) => counted.some((p) => topic.startsWith(p)));
   }
 
   async start(): Promise<void> {
@@ -97,8 +106,21 @@ export class PusherMemberEvents {
         if (now.size > 0) this.known.set(topic, now);
         else this.known.delete(topic);
       }
+      if (channelKind(channel) !== 'presence' && this.countedPrefixes.some((p) => topic.startsWith(p))) this.publishCount(topic, channel);
       if (!occupied && this.occupied.delete(topic)) hooks?.emit(appId, { name: 'channel_vacated', channel });
     }
+  }
+
+  /** `pusher_internal:subscription_count` on the channel when its cluster-wide count changed (none once it is empty). */
+  private publishCount(topic: string, channel: string): void {
+    const count = this.aggregator.subscribers(topic);
+    if (count === (this.counts.get(topic) ?? 0)) return;
+    if (count === 0) {
+      this.counts.delete(topic);
+      return;
+    }
+    this.counts.set(topic, count);
+    this.emit(topic, channel, 'pusher_internal:subscription_count', { subscription_count: count });
   }
 
   private emit(topic: string, channel: string, event: string, data: object): void {
