@@ -6,20 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type PusherJs from 'pusher-js';
 import { TestServer } from '../test-server.js';
-import { authEndpoint, collect, PUSHER_APPS, pusherJs, pusherServer, subscribed, until } from './pusher-kit.js';
+import { collect, memberClient, type Opened, PUSHER_APPS, pusherServer, subscribed, until } from './pusher-kit.js';
 
 let server: TestServer;
-const clients: PusherJs[] = [];
-const auths: Array<{ close(): void }> = [];
-
-async function client(id = 'u'): Promise<PusherJs> {
-  const auth = await authEndpoint(pusherServer(server.url));
-  auth.user = { id, name: id };
-  auths.push(auth.server);
-  const c = await pusherJs(server.url, { authUrl: auth.url });
-  clients.push(c);
-  return c;
-}
+const opened: Opened = { clients: [], servers: [] };
+const client = (id = 'u') => memberClient(server.url, server.url, id, opened);
 
 /** Subscribes, recording every event of the channel in order (cache_miss included) from the start. */
 async function watch(c: PusherJs, name: string): Promise<Array<[string, unknown]>> {
@@ -36,8 +27,8 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of clients) c.disconnect();
-  for (const a of auths) a.close();
+  for (const c of opened.clients) c.disconnect();
+  for (const a of opened.servers) a.close();
   await server.close();
 });
 

@@ -11,7 +11,9 @@ import {
   appsFile,
   authEndpoint,
   collect,
+  memberClient,
   named,
+  type Opened,
   OTHER_APP,
   pusherJs,
   pusherServer,
@@ -38,16 +40,9 @@ export function runPusherClusterScenarios(name: string, startBroker: () => Promi
     let cluster: TestCluster;
     let lb: HaproxyHandle;
     let hook: WebhookReceiver;
-    const clients: PusherJs[] = [];
-    const auths: Array<{ close(): void }> = [];
-    const member = async (edgeUrl: string, id: string) => {
-      const auth = await authEndpoint(pusherServer(cluster.api.url));
-      auth.user = { id, name: id };
-      auths.push(auth.server);
-      const client = await pusherJs(edgeUrl, { authUrl: auth.url });
-      clients.push(client);
-      return client;
-    };
+    const opened: Opened = { clients: [], servers: [] };
+    const { clients, servers: auths } = opened;
+    const member = (edgeUrl: string, id: string) => memberClient(edgeUrl, cluster.api.url, id, opened);
 
     before(async () => {
       broker = await startBroker();
@@ -101,6 +96,9 @@ export function runPusherClusterScenarios(name: string, startBroker: () => Promi
       const lib = pusherServer(cluster.api.url);
       const events = () => webhookEvents(hook, lib);
       const settle = () => new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));
+      // A presence replica announces nothing during its first 2 intervals (it is learning what
+      // exists); it is ready after 1, and the test before may have taken less than the rest.
+      await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS));
       const [x, y] = [await member(edgeA.url, 'x'), await member(edgeB.url, 'y')];
       const subscribedAt = Date.now();
       await subscribed(x, 'ticker');

@@ -76,6 +76,25 @@ export async function pusherJs(edgeUrl: string, options: { key?: string; authUrl
   return client;
 }
 
+/** What a test closes at its end: the pusher-js clients and auth endpoints it opened. */
+export interface Opened {
+  clients: PusherJs[];
+  servers: Array<{ close(): void }>;
+}
+
+/**
+ * A connected pusher-js client on `edgeUrl` with its own auth endpoint (the app's `pusher`
+ * library, pointed at the api at `apiUrl`) that grants presence as member `id`; both go into `opened`.
+ */
+export async function memberClient(edgeUrl: string, apiUrl: string, id: string, opened: Opened): Promise<PusherJs> {
+  const auth = await authEndpoint(pusherServer(apiUrl));
+  auth.user = { id, name: id };
+  opened.servers.push(auth.server);
+  const client = await pusherJs(edgeUrl, { authUrl: auth.url });
+  opened.clients.push(client);
+  return client;
+}
+
 /** Resolves once the channel is subscribed; rejects on pusher:subscription_error. */
 export function subscribed(client: PusherJs, name: string): Promise<ReturnType<PusherJs['subscribe']>> {
   const channel = client.subscribe(name);

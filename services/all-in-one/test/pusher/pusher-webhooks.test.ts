@@ -5,9 +5,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebhookReceiver } from '@switchboard/testkit';
-import type PusherJs from 'pusher-js';
 import { TestServer } from '../test-server.js';
-import { APP, appsFile, authEndpoint, named, OTHER_APP, pusherJs, pusherServer, subscribed, until, webhookEvents } from './pusher-kit.js';
+import {
+  APP,
+  appsFile,
+  memberClient,
+  named,
+  type Opened,
+  OTHER_APP,
+  pusherServer,
+  subscribed,
+  until,
+  webhookEvents,
+} from './pusher-kit.js';
 
 const INTERVAL_MS = 200;
 /** Client event webhooks per second per edge in this test (burst 2×). */
@@ -18,19 +28,10 @@ describe('pusher webhooks (all-in-one)', { timeout: 60_000 }, () => {
   let all: WebhookReceiver;
   let typed: WebhookReceiver;
   let other: WebhookReceiver;
-  const clients: PusherJs[] = [];
-  const auths: Array<{ close(): void }> = [];
+  const opened: Opened = { clients: [], servers: [] };
   const lib = () => pusherServer(server.url);
   const events = () => webhookEvents(all, lib());
-
-  const client = async (id: string) => {
-    const auth = await authEndpoint(lib());
-    auth.user = { id, name: id };
-    auths.push(auth.server);
-    const c = await pusherJs(server.url, { authUrl: auth.url });
-    clients.push(c);
-    return c;
-  };
+  const client = (id: string) => memberClient(server.url, server.url, id, opened);
   /** Waits a few intervals so that anything late would have arrived. */
   const settle = () => new Promise((r) => setTimeout(r, 4 * INTERVAL_MS));
 
@@ -58,8 +59,8 @@ describe('pusher webhooks (all-in-one)', { timeout: 60_000 }, () => {
   });
 
   after(async () => {
-    for (const c of clients) c.disconnect();
-    for (const a of auths) a.close();
+    for (const c of opened.clients) c.disconnect();
+    for (const a of opened.servers) a.close();
     await server?.close();
     await Promise.all([all, typed, other].map((r) => r?.close()));
   });
