@@ -2,14 +2,21 @@ import { readFileSync } from 'node:fs';
 import { isValidChannel } from './channel.js';
 
 /** The Pusher webhook events, as their `name` in a webhook body (and in a webhook's `event_types`). */
-export const WEBHOOK_EVENTS = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed', 'client_event'] as const;
+export const WEBHOOK_EVENTS = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+  'subscription_count',
+] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 /** One webhook of an app (soketi's shape): where to POST, which events, which channels. */
 export interface PusherWebhook {
   /** http(s) URL. Never logged (it may carry a token). */
   url: string;
-  /** The events it gets (`event_types`; default: all five). */
+  /** The events it gets (`event_types`; default: all). */
   eventTypes: ReadonlySet<WebhookEventName>;
   /** Only channels whose name starts with this (`filter.channel_name_starts_with`; default: any). */
   channelPrefix: string;

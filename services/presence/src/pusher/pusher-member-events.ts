@@ -106,13 +106,14 @@ export class PusherMemberEvents {
         if (now.size > 0) this.known.set(topic, now);
         else this.known.delete(topic);
       }
-      if (channelKind(channel) !== 'presence' && this.countedPrefixes.some((p) => topic.startsWith(p))) this.publishCount(topic, channel);
+      if (channelKind(channel) !== 'presence' && this.countedPrefixes.some((p) => topic.startsWith(p)))
+        this.publishCount(topic, appId, channel, hooks);
       if (!occupied && this.occupied.delete(topic)) hooks?.emit(appId, { name: 'channel_vacated', channel });
     }
   }
 
-  /** `pusher_internal:subscription_count` on the channel when its cluster-wide count changed (none once it is empty). */
-  private publishCount(topic: string, channel: string): void {
+  /** `pusher_internal:subscription_count` on the channel (and the `subscription_count` webhook) when its cluster-wide count changed (none once it is empty). */
+  private publishCount(topic: string, appId: string, channel: string, hooks: PusherWebhooks | null): void {
     const count = this.aggregator.subscribers(topic);
     if (count === (this.counts.get(topic) ?? 0)) return;
     if (count === 0) {
@@ -121,6 +122,7 @@ export class PusherMemberEvents {
     }
     this.counts.set(topic, count);
     this.emit(topic, channel, 'pusher_internal:subscription_count', { subscription_count: count });
+    hooks?.emit(appId, { name: 'subscription_count', channel, subscription_count: count });
   }
 
   private emit(topic: string, channel: string, event: string, data: object): void {

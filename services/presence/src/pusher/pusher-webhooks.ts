@@ -13,7 +13,8 @@ import { type WebhookRequest, WebhookSender, type WebhookStats } from '../webhoo
 export type PusherWebhookEvent =
   | { name: 'channel_occupied' | 'channel_vacated'; channel: string }
   | { name: 'member_added' | 'member_removed'; channel: string; user_id: string }
-  | { name: 'client_event'; channel: string; event: string; data: string; socket_id: string; user_id?: string };
+  | { name: 'client_event'; channel: string; event: string; data: string; socket_id: string; user_id?: string }
+  | { name: 'subscription_count'; channel: string; subscription_count: number };
 
 export interface PusherWebhooksOptions {
   /** Events (requests) waiting per webhook URL; past it the oldest is dropped. */
