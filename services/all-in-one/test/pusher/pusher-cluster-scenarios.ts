@@ -161,6 +161,24 @@ export function runPusherClusterScenarios(name: string, startBroker: () => Promi
       );
     });
 
+    it('cache channels read their last event from the shared history on any edge', async () => {
+      const [edgeA, edgeB] = cluster.edges;
+      assert.ok(edgeA !== undefined && edgeB !== undefined);
+      const lib = pusherServer(cluster.api.url);
+      await lib.trigger('cache-quote', 'q', { v: 1 });
+      await lib.trigger('cache-quote', 'q', { v: 2 });
+      for (const edge of [edgeA, edgeB]) {
+        const c = await member(edge.url, 'reader');
+        const got: Array<[string, unknown]> = [];
+        c.subscribe('cache-quote').bind_global((event: string, data: unknown) => {
+          if (!event.startsWith('pusher:subscription_')) got.push([event, data]);
+        });
+        const miss = collect(c.subscribe('cache-empty'), 'pusher:cache_miss');
+        await until(() => got.length === 1 && miss.length === 1, `the cached event and a cache miss on ${edge.name}`, 5000);
+        assert.deepEqual(got, [['q', { v: 2 }]]);
+      }
+    });
+
     it('a presence member list is the same on both edges within one interval, and drops a member whose edge is killed', async () => {
       const [edgeA, edgeB] = cluster.edges;
       assert.ok(edgeA !== undefined && edgeB !== undefined);
