@@ -124,7 +124,7 @@ export class EdgeNode implements HealthSource, PusherHost {
     );
     registerEdgeMetrics(metrics, this.stats, bus, () => this.registry.topicCount);
     gaugeFrom(metrics, 'switchboard_ready', 'Whether /readyz answers 200 (1) or 503 (0)', () => (this.ready() ? 1 : 0));
-    this.pusher = config.PUSHER_APPS.enabled ? new PusherEndpoint(this, config.PUSHER_APPS) : null;
+    this.pusher = config.PUSHER_APPS.enabled ? new PusherEndpoint(this, config.PUSHER_APPS, history) : null;
   }
 
   get config(): EdgeConfig {

@@ -1,8 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { HistoryStore } from '@switchboard/history';
 import { errorFrame, type PusherApp, type PusherApps, PusherError } from '@switchboard/pusher-protocol';
 import type { WebSocket } from 'ws';
 import type { Session } from '../session/session.js';
+import { PusherCache } from './pusher-cache.js';
+import { PusherClientEventReports } from './pusher-client-event-reports.js';
 import type { PusherHost } from './pusher-host.js';
 import { PusherPresence } from './pusher-presence.js';
 import { PusherRequests } from './pusher-requests.js';
@@ -34,6 +37,8 @@ function refuse(ws: WebSocket, code: number, message: string): void {
 export class PusherEndpoint {
   /** Presence channels of this edge (members, their list and events). */
   readonly presence: PusherPresence;
+  /** Client events reported to the presence service for `client_event` webhooks. */
+  readonly clientEventReports: PusherClientEventReports;
   private readonly requests: PusherRequests;
   /** Open connections per app on this edge (for the app's `maxConnections`). */
   private readonly perApp = new Map<string, number>();
@@ -41,9 +46,11 @@ export class PusherEndpoint {
   constructor(
     private readonly host: PusherHost,
     private readonly apps: PusherApps,
+    history: HistoryStore | null,
   ) {
     this.presence = new PusherPresence(host);
-    this.requests = new PusherRequests(host, this.presence);
+    this.clientEventReports = new PusherClientEventReports(host, apps);
+    this.requests = new PusherRequests(host, this.presence, this.clientEventReports, new PusherCache(host, history));
   }
 
   matches(path: string): boolean {
