@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
+import type { MessageData } from '@switchboard/protocol';
 
 interface StoredEntry extends HistoryEntry {
   expiresAt: number;
@@ -19,7 +20,7 @@ interface TopicLog {
   entries: StoredEntry[];
 }
 
-/** Bytes counted per message besides its data text (the entry object, its array slot, queue slot). */
+/** Bytes counted per message besides its data (text or byte length): the entry object, its array slot, queue slot. */
 const ENTRY_OVERHEAD = 96;
 
 /**
@@ -65,7 +66,7 @@ export class MemoryHistory implements HistoryStore {
     return this.logs.size;
   }
 
-  async append(topic: string, data: string): Promise<StreamTip> {
+  async append(topic: string, data: MessageData): Promise<StreamTip> {
     if (this.closed) throw new HistoryUnavailableError('history store is closed');
     const now = this.now();
     let log = this.logs.get(topic);
@@ -75,7 +76,9 @@ export class MemoryHistory implements HistoryStore {
     }
     log.last += 1;
     log.appendedAt = now;
-    const entry: StoredEntry = { offset: log.last, data, expiresAt: now + this.limits.ttlMs, held: true, log };
+    // Bytes are copied: a view (of a request body, a socket read) would keep its whole buffer alive.
+    const kept = typeof data === 'string' ? data : Buffer.from(data);
+    const entry: StoredEntry = { offset: log.last, data: kept, expiresAt: now + this.limits.ttlMs, held: true, log };
     log.entries.push(entry);
     this.queue.push(entry);
     this.bytes += data.length + ENTRY_OVERHEAD;

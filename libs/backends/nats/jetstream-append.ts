@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { HistoryUnavailableError, type StreamTip } from '@switchboard/history';
+import type { MessageData } from '@switchboard/protocol';
 import { headers, type JetStreamClient, type JetStreamPublishOptions, type PubAck } from 'nats';
-import { apiErrorCode, EPOCH, OFFSET, PREV, streamMissing, WRONG_LAST_MSG_ID, WRONG_LAST_SEQUENCE } from './jetstream-names.js';
+import {
+  apiErrorCode,
+  EPOCH,
+  KIND,
+  KIND_BYTES,
+  OFFSET,
+  PREV,
+  streamMissing,
+  WRONG_LAST_MSG_ID,
+  WRONG_LAST_SEQUENCE,
+} from './jetstream-names.js';
 
 /** A topic's newest message as this process knows it. */
 export interface TopicTip {
@@ -37,6 +48,8 @@ interface Pending {
   order: number;
   topic: string;
   payload: Uint8Array;
+  /** The data is bytes (the `Sb-Kind` header says so), not JSON text. */
+  bytes: boolean;
   /** A caller's message id (an idempotency key): the server's duplicate detection applies. */
   msgId?: string;
   attempts: number;
@@ -113,9 +126,11 @@ export class JetStreamAppender {
   constructor(private readonly ctx: AppendContext) {}
 
   /** Appends `data`; with `msgId`, a repeat of the id within the stream's duplicate window resolves with `duplicateOf`. */
-  append(topic: string, data: string, msgId?: string): Promise<AppendOutcome> {
+  append(topic: string, data: MessageData, msgId?: string): Promise<AppendOutcome> {
     return new Promise<AppendOutcome>((resolve, reject) => {
-      const pending: Pending = { order: this.calls++, topic, payload: Buffer.from(data, 'utf8'), attempts: 0, resolve, reject };
+      const bytes = typeof data !== 'string';
+      const payload = bytes ? data : Buffer.from(data, 'utf8');
+      const pending: Pending = { order: this.calls++, topic, payload, bytes, attempts: 0, resolve, reject };
       if (msgId !== undefined) pending.msgId = msgId;
       this.queue.push(pending);
       void this.pump();
@@ -179,6 +194,7 @@ export class JetStreamAppender {
     h.set(OFFSET, String(sent.offset));
     h.set(PREV, String(tip.seq));
     h.set(EPOCH, sent.epoch);
+    if (pending.bytes) h.set(KIND, KIND_BYTES);
     const options: Partial<JetStreamPublishOptions> = { headers: h, msgID: id };
     if (anchor) options.expect = { lastSubjectSequence: tip.seq };
     else if (tip.confirmed) options.expect = { lastMsgID: previous.id, lastSequence: previous.predictedSeq, lastSubjectSequence: tip.seq };

@@ -1,5 +1,6 @@
 import type { HistoryLimits, HistoryPage, HistoryStore, IdempotencyKey, IdempotentTip, StreamTip } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
+import type { MessageData } from '@switchboard/protocol';
 import { DropSignal } from './drop-signal.js';
 import { ElectionGuard } from './election-guard.js';
 import { JetStreamAppender } from './jetstream-append.js';
@@ -204,9 +205,9 @@ export class JetStreamHistory implements HistoryStore {
   readonly deduplicates = true;
 
   /** Pipelined: see jetstream-append.ts. With a key: JetStream's message-id deduplication (jetstream-idempotency.ts). */
-  append(topic: string, data: string): Promise<StreamTip>;
-  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
-  async append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip> {
+  append(topic: string, data: MessageData): Promise<StreamTip>;
+  append(topic: string, data: MessageData, key?: IdempotencyKey): Promise<IdempotentTip>;
+  async append(topic: string, data: MessageData, key?: IdempotencyKey): Promise<IdempotentTip> {
     if (key === undefined) return this.appender.append(topic, data);
     const outcome = await this.appender.append(topic, data, natsMsgId(topic, key.key));
     if (outcome.duplicateOf === undefined) return { offset: outcome.offset, epoch: outcome.epoch };

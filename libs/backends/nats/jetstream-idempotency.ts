@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { IdempotencyConflictError, type IdempotentTip } from '@switchboard/history';
+import { type MessageData, sameData } from '@switchboard/protocol';
 
 /**
  * Idempotency on JetStream uses the stream's own message-id deduplication: an append with a key
@@ -15,7 +16,7 @@ export function natsMsgId(topic: string, key: string): string {
 export interface OriginalMessage {
   offset: number;
   epoch: string | undefined;
-  data: string;
+  data: MessageData;
 }
 
 /**
@@ -23,8 +24,8 @@ export interface OriginalMessage {
  * carried other data. `original` is null when it already left the stream (evicted by the
  * per-topic limit): a repeat all the same, with the offset unknown.
  */
-export function replayOf(topic: string, key: string, data: string, original: OriginalMessage | null, epoch: string): IdempotentTip {
+export function replayOf(topic: string, key: string, data: MessageData, original: OriginalMessage | null, epoch: string): IdempotentTip {
   if (original === null) return { offset: null, epoch, replayed: true };
-  if (original.data !== data) throw new IdempotencyConflictError(topic, key);
+  if (!sameData(original.data, data)) throw new IdempotencyConflictError(topic, key);
   return { offset: original.offset, epoch: original.epoch ?? epoch, replayed: true };
 }

@@ -4,6 +4,12 @@ import { NatsError } from 'nats';
 export const OFFSET = 'Sb-Offset';
 /** Stream sequence of the topic's previous message (0 for the first), checked by the server at append. */
 export const PREV = 'Sb-Prev';
+/**
+ * Present (value `bytes`) on a message whose data is bytes; absent on JSON text, so JSON
+ * messages carry nothing extra. The payload is the data either way.
+ */
+export const KIND = 'Sb-Kind';
+export const KIND_BYTES = 'bytes';
 /** The epoch the writer believed in; a reader that sees another one re-reads the stream's epoch. */
 export const EPOCH = 'Sb-Epoch';
 

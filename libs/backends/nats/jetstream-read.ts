@@ -1,7 +1,8 @@
 import type { HistoryEntry } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
+import type { MessageData } from '@switchboard/protocol';
 import { AckPolicy, createInbox, DeliverPolicy, type JetStreamManager, type NatsConnection, NatsError, nanos, type StoredMsg } from 'nats';
-import { EPOCH, OFFSET, PREV } from './jetstream-names.js';
+import { EPOCH, KIND, KIND_BYTES, OFFSET, PREV } from './jetstream-names.js';
 
 /**
  * A gap this small is read by following `Sb-Prev` back from the tip: direct gets are stateless
@@ -24,7 +25,7 @@ export interface Stored extends Tip {
   prev: number;
   epoch: string | undefined;
   timeMs: number;
-  data: string;
+  data: MessageData;
 }
 
 /** What the reader needs from the store. */
@@ -89,7 +90,7 @@ export class JetStreamReader {
         const offset = Number(msg.headers.get(OFFSET));
         if (!(offset > from)) return;
         if (offset <= (messages[messages.length - 1]?.offset ?? from)) return;
-        messages.push({ offset, data: Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength).toString('utf8') });
+        messages.push({ offset, data: dataOf(msg.data, msg.headers.get(KIND)) });
         if (offset >= target) finish();
       },
     });
@@ -137,6 +138,12 @@ function toStored(m: StoredMsg): Stored {
     prev: Number.isSafeInteger(prev) ? prev : 0,
     epoch: epoch === '' ? undefined : epoch,
     timeMs: m.time.getTime(),
-    data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength).toString('utf8'),
+    data: dataOf(m.data, m.header.get(KIND)),
   };
+}
+
+/** A stored payload as the data it was: bytes when `Sb-Kind: bytes`, else JSON text. */
+function dataOf(payload: Uint8Array, kind: string): MessageData {
+  const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return kind === KIND_BYTES ? view : view.toString('utf8');
 }

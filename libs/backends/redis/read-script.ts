@@ -36,6 +36,7 @@ while left > 0 do
     local fields = entry[2]
     if tonumber(fields[4]) > cutoff then
       out[#out + 1] = offset
+      out[#out + 1] = fields[1]
       out[#out + 1] = fields[2]
       left = left - 1
     end
@@ -45,4 +46,5 @@ end
 return {last, epoch, out}
 `;
 
-export type ReadReply = [last: number, epoch: string, flat: Array<number | string>];
+/** The reply as read with Buffer strings (bytes data must not be decoded as UTF-8). */
+export type ReadReply = [last: number, epoch: Buffer, flat: Array<number | Buffer>];

@@ -10,6 +10,7 @@ import {
   type PublishingHistoryStore,
   type StreamTip,
 } from '@switchboard/history';
+import type { MessageData } from '@switchboard/protocol';
 import { APPEND_SCRIPT, type AppendReply, type AppendSettings, appendArguments } from './append-script.js';
 import { READ_SCRIPT, type ReadReply } from './read-script.js';
 import {
@@ -45,7 +46,8 @@ export interface RedisHistoryOptions extends RedisClientTuning {
 
 interface Scripts {
   switchboardAppend(...args: Array<string | number | Buffer>): Promise<AppendReply>;
-  switchboardRead(...args: Array<string | number>): Promise<ReadReply>;
+  /** The read script with Buffer replies (ioredis defines the `…Buffer` twin of every command). */
+  switchboardReadBuffer(...args: Array<string | number>): Promise<ReadReply>;
   switchboardAppendOnce(...args: Array<string | number>): Promise<IdempotentAppendReply>;
 }
 
@@ -112,22 +114,16 @@ export class RedisHistory implements PublishingHistoryStore {
     return store;
   }
 
-  append(topic: string, data: string): Promise<StreamTip>;
-  append(topic: string, data: string, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
-  async append(topic: string, data: string, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
+  append(topic: string, data: MessageData): Promise<StreamTip>;
+  append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
+  async append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
     const keys = redisHistoryKeys(this.prefix, topic);
-    const args: Array<string | number | Buffer> = appendArguments(
-      keys,
-      redisChannel(this.prefix, topic),
-      topic,
-      data,
-      newEpoch(),
-      this.appendSettings,
-    );
-    // The bus envelope goes before the frame head (ARGV[8], third from last): Lua strings are bytes.
+    const args = appendArguments(keys, redisChannel(this.prefix, topic), topic, data, newEpoch(), this.appendSettings);
+    // The bus envelope goes before the frame head (ARGV[8], fourth from last): Lua strings are bytes.
     if (envelope !== undefined && envelope.length > 0) {
-      const at = args.length - 3;
-      args[at] = Buffer.concat([envelope, Buffer.from(String(args[at]))]);
+      const at = args.length - 4;
+      const head = args[at];
+      args[at] = Buffer.concat([envelope, Buffer.isBuffer(head) ? head : Buffer.from(String(head))]);
     }
     if (key !== undefined) return this.appendOnce(topic, keys.seq, args, key);
     const [offset, epoch] = await this.run(() => this.replicaWait.run<AppendReply>(keys.seq, 'switchboardAppend', args));
@@ -151,9 +147,13 @@ export class RedisHistory implements PublishingHistoryStore {
   }
 
   async since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage> {
-    const [last, current, flat] = await this.read(topic, Math.max(0, offset), Math.max(0, limit), epoch ?? '');
+    const [last, epochBytes, flat] = await this.read(topic, Math.max(0, offset), Math.max(0, limit), epoch ?? '');
+    const current = epochBytes.toString();
     const messages: HistoryEntry[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) messages.push({ offset: Number(flat[i]), data: String(flat[i + 1]) });
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      const data = flat[i + 2] as Buffer;
+      messages.push({ offset: Number(flat[i]), data: String(flat[i + 1]) === 'b' ? data : data.toString('utf8') });
+    }
     const sameEpoch = epoch === undefined || epoch === current;
     const from = sameEpoch ? offset : 0;
     const nothingNewer = last <= from;
@@ -164,7 +164,7 @@ export class RedisHistory implements PublishingHistoryStore {
 
   async tip(topic: string): Promise<StreamTip> {
     const [offset, epoch] = await this.read(topic, 0, 0, '');
-    return { offset, epoch };
+    return { offset, epoch: epoch.toString() };
   }
 
   async close(): Promise<void> {
@@ -177,7 +177,17 @@ export class RedisHistory implements PublishingHistoryStore {
   private read(topic: string, after: number, limit: number, epoch: string): Promise<ReadReply> {
     const keys = redisHistoryKeys(this.prefix, topic);
     return this.run(() =>
-      this.scripts.switchboardRead(keys.seq, keys.log, keys.epoch, after, limit, this.limits.ttlMs, epoch, newEpoch(), this.limits.ttlMs),
+      this.scripts.switchboardReadBuffer(
+        keys.seq,
+        keys.log,
+        keys.epoch,
+        after,
+        limit,
+        this.limits.ttlMs,
+        epoch,
+        newEpoch(),
+        this.limits.ttlMs,
+      ),
     );
   }
 

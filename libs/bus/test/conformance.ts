@@ -3,6 +3,7 @@
  * runs these very tests: `runBusConformance('nats', () => fixtureForNats)`.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type Bus, type BusOptions, type BusState, BusUnavailableError } from '../src/bus.js';
 
@@ -98,6 +99,18 @@ export function runBusConformance(name: string, makeFixture: () => Promise<BusFi
       const deadline = Date.now() + 5000;
       while (raw.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       assert.deepEqual(raw, [{ topic, payload }]);
+      await sub.unsubscribe();
+    });
+
+    it('carries every byte value, in a bytes message frame of 256 random bytes', async () => {
+      const topic = `${fresh()}.bytes`;
+      const raw: Buffer[] = [];
+      const sub = await b.subscribe(topic, (_t, p) => raw.push(Buffer.from(p)));
+      const payloads = [Buffer.from([0x6d, ...randomBytes(256)]), Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i))];
+      for (const payload of payloads) await a.publish(topic, payload);
+      const deadline = Date.now() + 5000;
+      while (raw.length < payloads.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(raw, payloads);
       await sub.unsubscribe();
     });
 

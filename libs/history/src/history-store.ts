@@ -1,3 +1,4 @@
+import type { MessageData } from '@switchboard/protocol';
 import type { IdempotencyKey, IdempotentTip } from './idempotency.js';
 
 /**
@@ -8,8 +9,11 @@ import type { IdempotencyKey, IdempotentTip } from './idempotency.js';
  */
 export interface HistoryEntry {
   offset: number;
-  /** The message's `data` as JSON text, exactly as published. */
-  data: string;
+  /**
+   * The message's data exactly as published: JSON text (a string) or bytes (a Uint8Array). Every
+   * store gives back the kind it was given (see libs/protocol message-data.ts).
+   */
+  data: MessageData;
 }
 
 export interface StreamTip {
@@ -53,13 +57,13 @@ export interface HistoryStore {
    * of one topic through one store get increasing offsets in the order they were called, even
    * when many are in flight: callers need not wait for one before making the next.
    */
-  append(topic: string, data: string): Promise<StreamTip>;
+  append(topic: string, data: MessageData): Promise<StreamTip>;
   /**
    * With `key` (passed only when `deduplicates`): a repeat of the key on this topic within its
    * TTL stores nothing and answers the original offset and epoch with `replayed`, or rejects
    * with IdempotencyConflictError when the data differs.
    */
-  append(topic: string, data: string, key?: IdempotencyKey): Promise<IdempotentTip>;
+  append(topic: string, data: MessageData, key?: IdempotencyKey): Promise<IdempotentTip>;
   /**
    * True when `append` honours an idempotency key itself, for every process sharing the store
    * (Redis: inside the append script; JetStream: the stream's message-id window). Otherwise the
@@ -91,8 +95,8 @@ export interface PublishingHistoryStore extends HistoryStore {
    * As HistoryStore.append; `envelope` (trace context, publish time: libs/protocol
    * bus-envelope.ts) goes before the frame it publishes, when given and not empty.
    */
-  append(topic: string, data: string): Promise<StreamTip>;
-  append(topic: string, data: string, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
+  append(topic: string, data: MessageData): Promise<StreamTip>;
+  append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
 }
 
 /** True when `store` publishes its appends itself (see PublishingHistoryStore). */

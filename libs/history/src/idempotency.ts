@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { MessageData } from '@switchboard/protocol';
 import type { StreamTip } from './history-store.js';
 
 /**
@@ -36,12 +37,17 @@ export function isValidIdempotencyKey(key: string): boolean {
   return KEY.test(key);
 }
 
-/** The fingerprint of a message's data text. */
-export function fingerprintOf(data: string): string {
-  return createHash('sha256').update(data, 'utf8').digest('base64url');
+/**
+ * The fingerprint of a message's data: of the JSON text, or of the bytes behind a `bytes:` prefix
+ * (no JSON text starts so), so the same bytes as JSON and as bytes differ.
+ */
+export function fingerprintOf(data: MessageData): string {
+  const hash = createHash('sha256');
+  if (typeof data === 'string') return hash.update(data, 'utf8').digest('base64url');
+  return hash.update('bytes:').update(data).digest('base64url');
 }
 
-export function idempotencyKey(key: string, data: string, ttlMs: number): IdempotencyKey {
+export function idempotencyKey(key: string, data: MessageData, ttlMs: number): IdempotencyKey {
   return { key, fingerprint: fingerprintOf(data), ttlMs };
 }
 

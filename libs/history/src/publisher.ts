@@ -1,5 +1,5 @@
 import { type Bus, BusUnavailableError } from '@switchboard/bus';
-import { encodeBusMessage, encodeMessageFrame } from '@switchboard/protocol';
+import { encodeBusMessage, encodeMessage, type MessageData } from '@switchboard/protocol';
 import { type HistoryStore, publishesOnAppend } from './history-store.js';
 import type { IdempotencyKey } from './idempotency.js';
 import { IdempotencyTable } from './idempotency-table.js';
@@ -15,7 +15,8 @@ export interface PublishResult {
 
 /**
  * The one way a message enters the system (api and client publishes alike): store it in the
- * topic's history when history is on, then put the encoded `message` frame on the bus. A
+ * topic's history when history is on, then put the encoded `message` frame on the bus (the JSON
+ * text frame, or the binary frame of a bytes message: libs/protocol binary-frame.ts). A
  * resolved promise means "stored and handed to the bus"; a rejection means not accepted.
  *
  * When the store publishes by itself (a PublishingHistoryStore: Redis, where one Lua script stores
@@ -53,22 +54,22 @@ export class Publisher {
   }
 
   /**
-   * Publishes `dataJson` on `topic`. With `key`, a repeat of the key on the topic within its
-   * TTL publishes nothing and answers the original result (`replayed`); another body under the
-   * same key rejects with IdempotencyConflictError.
+   * Publishes `data` (JSON text, or bytes) on `topic`. With `key`, a repeat of the key on the
+   * topic within its TTL publishes nothing and answers the original result (`replayed`); another
+   * body under the same key rejects with IdempotencyConflictError.
    */
-  async publish(topic: string, dataJson: string, key?: IdempotencyKey): Promise<PublishResult> {
+  async publish(topic: string, data: MessageData, key?: IdempotencyKey): Promise<PublishResult> {
     if (this.bus.state !== 'up') throw new BusUnavailableError(`bus is ${this.bus.state}`);
-    if (key === undefined) return this.traced(topic, dataJson);
-    if (this.history?.deduplicates) return this.traced(topic, dataJson, key);
-    return this.keys.run(topic, key, () => this.traced(topic, dataJson));
+    if (key === undefined) return this.traced(topic, data);
+    if (this.history?.deduplicates) return this.traced(topic, data, key);
+    return this.keys.run(topic, key, () => this.traced(topic, data));
   }
 
-  private async traced(topic: string, dataJson: string, key?: IdempotencyKey): Promise<PublishResult> {
-    const producer = this.telemetry.startProducer(this.bus.kind, topic, dataJson.length);
-    if (producer === null) return this.store(topic, dataJson, this.telemetry.envelope(null), key);
+  private async traced(topic: string, data: MessageData, key?: IdempotencyKey): Promise<PublishResult> {
+    const producer = this.telemetry.startProducer(this.bus.kind, topic, data.length);
+    if (producer === null) return this.store(topic, data, this.telemetry.envelope(null), key);
     try {
-      const result = await this.store(topic, dataJson, this.telemetry.envelope(producer), key);
+      const result = await this.store(topic, data, this.telemetry.envelope(producer), key);
       if (result.offset !== null) producer.span.setAttribute('switchboard.offset', result.offset);
       producer.end();
       return result;
@@ -78,26 +79,26 @@ export class Publisher {
     }
   }
 
-  private async store(topic: string, dataJson: string, envelope: Buffer, key?: IdempotencyKey): Promise<PublishResult> {
+  private async store(topic: string, data: MessageData, envelope: Buffer, key?: IdempotencyKey): Promise<PublishResult> {
     const { history, telemetry } = this;
     if (history === null) {
-      const payload = encodeBusMessage(encodeMessageFrame(topic, null, dataJson), envelope);
+      const payload = encodeBusMessage(encodeMessage(topic, null, data), envelope);
       await telemetry.timePublish(() => this.bus.publish(topic, payload));
       return { offset: null, epoch: null };
     }
     if (publishesOnAppend(history)) {
-      return telemetry.timeAppend(history.kind, topic, () => history.append(topic, dataJson, key, envelope));
+      return telemetry.timeAppend(history.kind, topic, () => history.append(topic, data, key, envelope));
     }
     // The append starts at once: the store numbers one topic's appends in call order and may
     // have many in flight (JetStream batches them). Only the hand-over to the bus is chained,
     // so frames leave in offset order without waiting for each other's broker confirmation.
-    const stored = telemetry.timeAppend(history.kind, topic, () => history.append(topic, dataJson, key));
+    const stored = telemetry.timeAppend(history.kind, topic, () => history.append(topic, data, key));
     const previous = this.tails.get(topic);
     const handed = (async () => {
       const tip = await stored;
       if (tip.replayed) return { tip, sent: Promise.resolve(true) };
       if (previous !== undefined) await previous.catch(() => undefined);
-      const frame = encodeBusMessage(encodeMessageFrame(topic, tip.offset, dataJson), envelope);
+      const frame = encodeBusMessage(encodeMessage(topic, tip.offset, data), envelope);
       const sent = telemetry
         .timePublish(() => this.bus.publish(topic, frame))
         .then(

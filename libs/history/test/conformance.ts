@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HistoryLimits, HistoryStore } from '../src/history-store.js';
+import { IdempotencyConflictError, idempotencyKey } from '../src/idempotency.js';
 
 export interface HistoryFixture {
   createStore(limits: HistoryLimits): Promise<HistoryStore>;
@@ -61,6 +62,37 @@ export function runHistoryConformance(name: string, makeFixture: () => Promise<H
       await store.append(topic, data);
       const page = await store.since(topic, 0, 10);
       assert.equal(page.messages[0]?.data, data);
+    });
+
+    it('keeps bytes byte for byte, as bytes, next to JSON text on the same topic', async () => {
+      const topic = fresh();
+      const everyByte = Uint8Array.from({ length: 256 }, (_, i) => i);
+      // Bytes that are not UTF-8, that look like JSON, and none at all.
+      const bytes = [everyByte, Buffer.from('{"op":"message"}'), new Uint8Array(0), Buffer.from([0xc3, 0x28, 0x00, 0xff])];
+      await store.append(topic, bytes[0] as Uint8Array);
+      await store.append(topic, '{"json":true}');
+      for (const b of bytes.slice(1)) await store.append(topic, b);
+      const page = await store.since(topic, 0, 10);
+      assert.equal(page.messages.length, 5);
+      const [first, json, ...rest] = page.messages.map((m) => m.data);
+      assert.equal(json, '{"json":true}');
+      for (const [i, data] of [first, ...rest].entries()) {
+        assert.ok(data instanceof Uint8Array, `message ${i} comes back as bytes`);
+        assert.deepEqual(Buffer.from(data), Buffer.from(bytes[i] as Uint8Array), `message ${i} byte for byte`);
+      }
+    });
+
+    it('answers a repeated idempotency key on bytes, and refuses other bytes under it', async () => {
+      if (store.deduplicates !== true) return; // the Publisher's table does it (publisher.test.ts)
+      const topic = fresh();
+      const data = Buffer.from([1, 2, 3, 0xff]);
+      const first = await store.append(topic, data, idempotencyKey('k1', data, 60_000));
+      const again = await store.append(topic, Buffer.from(data), idempotencyKey('k1', data, 60_000));
+      assert.deepEqual(again, { offset: first.offset, epoch: first.epoch, replayed: true });
+      const other = Buffer.from([1, 2, 3, 0xfe]);
+      await assert.rejects(store.append(topic, other, idempotencyKey('k1', other, 60_000)), IdempotencyConflictError);
+      // The same bytes as JSON text are another body.
+      await assert.rejects(store.append(topic, '"AQID/w=="', idempotencyKey('k1', '"AQID/w=="', 60_000)), IdempotencyConflictError);
     });
 
     it('pages with since/limit and says complete when it starts right after the offset', async () => {

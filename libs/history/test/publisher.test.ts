@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MemoryBroker, MemoryBus, MemoryHistory } from '@switchboard/backends';
 import { type Bus, BusUnavailableError } from '@switchboard/bus';
-import { readMessageHeader } from '@switchboard/protocol';
+import { encodeBinaryMessageFrame, encodeMessageFrame, readMessageHeader } from '@switchboard/protocol';
 import { type HistoryStore, Publisher } from '../src/index.js';
 
 /** A memory history whose appends take a random time, as a networked store's do. */
@@ -45,6 +46,25 @@ describe('Publisher', () => {
     assert.deepEqual(await new Publisher(bus, null).publish('t', '{"a":1}'), { offset: null, epoch: null });
     assert.deepEqual(frames, ['{"op":"message","topic":"t","offset":null,"data":{"a":1}}']);
   });
+
+  for (const history of [null, 'memory'] as const) {
+    it(`history ${history ?? 'off'}: puts bytes on the bus as their binary frame and JSON as text`, async () => {
+      const bus = new MemoryBus(new MemoryBroker());
+      const payloads: Buffer[] = [];
+      await bus.subscribe('t', (_topic, payload) => payloads.push(Buffer.from(payload)));
+      const store = history === null ? null : new MemoryHistory({ size: 10, ttlMs: 60_000 });
+      const publisher = new Publisher(bus, store);
+      const bytes = randomBytes(256);
+      const first = await publisher.publish('t', bytes);
+      await publisher.publish('t', '"text"');
+      const offset = history === null ? null : 1;
+      assert.equal(first.offset, offset);
+      assert.deepEqual(payloads, [
+        encodeBinaryMessageFrame('t', offset, bytes),
+        Buffer.from(encodeMessageFrame('t', history === null ? null : 2, '"text"')),
+      ]);
+    });
+  }
 
   it('refuses and stores nothing while the bus is down', async () => {
     const bus = new MemoryBus(new MemoryBroker());

@@ -1,5 +1,6 @@
 /**
- * The bus message: an optional binary envelope followed by the encoded `message` frame.
+ * The bus message: an optional binary envelope followed by the encoded `message` frame (JSON
+ * text, or the binary frame of a bytes message).
  *
  * A plain bus message is exactly the frame (it starts with `{`), so a message that carries no
  * trace context and no publish time costs zero extra bytes. Otherwise one tag byte says what
@@ -9,6 +10,8 @@
  * | ---- | ------------------------------------------------------------------------ | ----- |
  * | 0x01 | publish time: float64 LE, ms since the epoch                             | 9     |
  * | 0x02 | publish time (8), trace id (16), parent span id (8), trace flags (1)     | 34    |
+ *
+ * A bytes message's frame starts with its kind byte `0x6d` (binary-frame.ts), never a tag.
  *
  * The edge checks one byte, reads the fixed-size head when there is one, and frames the rest
  * (a view, not a copy) for its clients without parsing it.
@@ -53,8 +56,12 @@ export function encodeEnvelope(publishedAt: number | null, trace: TraceStamp | n
 
 const EMPTY = Buffer.alloc(0);
 
-/** Envelope + frame in one buffer. */
-export function encodeBusMessage(frame: string, envelope: Buffer): Buffer {
+/** Envelope + frame (JSON text, or a bytes message frame: binary-frame.ts) in one buffer. */
+export function encodeBusMessage(frame: string | Uint8Array, envelope: Buffer): Buffer {
+  if (typeof frame !== 'string') {
+    if (envelope.length === 0) return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    return Buffer.concat([envelope, frame]);
+  }
   if (envelope.length === 0) return Buffer.from(frame);
   const frameBytes = Buffer.byteLength(frame);
   const out = Buffer.allocUnsafe(envelope.length + frameBytes);

@@ -1,11 +1,12 @@
+import { readBinaryPublishFrame } from './binary-frame.js';
 import { ErrorCode } from './codes.js';
 import type { ClientFrame, StreamPosition } from './frames.js';
 import { isClientReadableReservedTopic } from './reserved-topics.js';
 import { isValidPattern, isValidTopic } from './topic.js';
 
 /**
- * Why a client frame was refused. `fatal` errors (not JSON, not an object, unknown op) are
- * protocol errors: the connection is closed with 4400. The others are answered with an
+ * Why a client frame was refused. `fatal` errors (not JSON, not an object, unknown op; a binary
+ * frame that is not a well-formed publish frame) are protocol errors: the connection is closed with 4400. The others are answered with an
  * `error` frame carrying `code`, and the connection stays open.
  */
 export interface DecodeError {
@@ -101,4 +102,17 @@ export function decodeClientFrame(text: string): DecodeResult {
     default:
       return fatal(typeof value.op === 'string' ? `unknown op "${value.op.slice(0, 32)}"` : '"op" is required');
   }
+}
+
+/**
+ * Decodes one client binary frame: a publish of bytes (binary-frame.ts). Never throws. A frame
+ * whose layout is broken (unknown kind, shorter than its header, empty topic) is fatal (4400);
+ * a well-formed frame to an invalid topic is refused with `bad_topic` like a text publish.
+ */
+export function decodeBinaryClientFrame(bytes: Uint8Array): DecodeResult {
+  const read = readBinaryPublishFrame(bytes);
+  if (typeof read === 'string') return fatal(read);
+  if (!isValidTopic(read.topic)) return refuse(ErrorCode.BadTopic, 'invalid topic (no wildcards in publish)', read.id);
+  const frame = { op: 'publish' as const, topic: read.topic, data: read.payload };
+  return { ok: true, frame: read.id === undefined ? frame : { ...frame, id: read.id } };
 }

@@ -1,3 +1,4 @@
+import { BINARY_MESSAGE, readBinaryMessageHead } from './binary-frame.js';
 import type { ServerFrame } from './frames.js';
 
 /** Encodes a control frame (everything but `message`, which goes through `encodeMessageFrame`). */
@@ -28,10 +29,15 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 
 /**
- * Reads topic and offset from a `message` frame built by `encodeMessageFrame` without parsing
- * the payload. Returns null when the bytes are not such a frame.
+ * Reads topic and offset from a `message` frame built by `encodeMessageFrame`, or from a bytes
+ * message frame (binary-frame.ts), without parsing the payload. Returns null when the bytes are
+ * neither.
  */
 export function readMessageHeader(bytes: Uint8Array): MessageHeader | null {
+  if (bytes[0] === BINARY_MESSAGE) {
+    const head = readBinaryMessageHead(bytes);
+    return head === null ? null : { topic: head.topic, offset: head.offset };
+  }
   if (bytes.length < PREFIX_BYTES.length + 20) return null;
   for (let i = 0; i < PREFIX_BYTES.length; i++) if (bytes[i] !== PREFIX_BYTES[i]) return null;
   const topicEnd = bytes.indexOf(QUOTE, PREFIX_BYTES.length);

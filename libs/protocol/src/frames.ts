@@ -1,4 +1,5 @@
 import type { ErrorCode } from './codes.js';
+import type { MessageData } from './message-data.js';
 
 /** Where a subscriber left off: the last offset it saw and the epoch that offset belongs to. */
 export interface StreamPosition {
@@ -26,8 +27,11 @@ export interface PublishFrame {
   op: 'publish';
   id?: number;
   topic: string;
-  /** The `data` value exactly as the client sent it, as JSON text (never re-serialised). */
-  data: string;
+  /**
+   * The `data` value exactly as the client sent it: JSON text (never re-serialised) from a text
+   * frame, the payload bytes from a binary publish frame (binary-frame.ts).
+   */
+  data: MessageData;
 }
 export interface RefreshFrame {
   op: 'refresh';
@@ -96,3 +100,9 @@ export type ServerFrame =
   | ErrorFrame
   | PingFrame
   | ReconnectFrame;
+
+/**
+ * The frames a server sends about the connection itself (everything but `message`): a transport
+ * encodes them for its wire. Messages are built once per message and shared (`encodeMessageFrame`).
+ */
+export type ControlFrame = Exclude<ServerFrame, MessageFrame>;

@@ -1,8 +1,10 @@
+export * from './binary-frame.js';
 export * from './bus-envelope.js';
 export * from './codes.js';
 export * from './decode.js';
 export * from './encode.js';
 export type * from './frames.js';
+export * from './message-data.js';
 export * from './reserved-topics.js';
 export * from './subject-index.js';
 export * from './topic.js';

@@ -16,9 +16,10 @@ import type {
 /** The Switchboard publish API as a typed client. Create one per process and reuse it. */
 export interface Publisher {
   /**
-   * Publishes one message (`data`: any JSON value). Resolves once the API accepted it (stored
-   * and handed to the bus); retries are safe because every attempt carries the same
-   * idempotency key. Rejects with an ApiError (its `code` is the API's) or a NetworkError.
+   * Publishes one message (`data`: any JSON value, or bytes as a Uint8Array, sent as
+   * `application/octet-stream`). Resolves once the API accepted it (stored and handed to the
+   * bus); retries are safe because every attempt carries the same idempotency key. Rejects with
+   * an ApiError (its `code` is the API's) or a NetworkError.
    */
   publish(topic: string, data: unknown, options?: PublishOptions): Promise<PublishResult>;
   /** Publishes messages in order, in one request; each message keeps its id across retries. */
@@ -61,6 +62,10 @@ class HttpPublisher implements Publisher {
 
   async publish(topic: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
     const key = options.idempotencyKey ?? randomUUID();
+    if (data instanceof Uint8Array) {
+      const path = `/v1/publish?topic=${encodeURIComponent(topic)}`;
+      return (await this.call({ method: 'POST', path, headers: { 'idempotency-key': key }, body: data })) as PublishResult;
+    }
     const body = JSON.stringify({ topic, data });
     if (body === undefined) throw new TypeError('data must be JSON-serialisable');
     const answer = await this.call({ method: 'POST', path: '/v1/publish', headers: { 'idempotency-key': key }, body });
@@ -68,7 +73,12 @@ class HttpPublisher implements Publisher {
   }
 
   async publishBatch(messages: readonly BatchMessage[]): Promise<PublishResult[]> {
-    const withIds = messages.map((m) => ({ topic: m.topic, data: m.data, id: m.id ?? randomUUID() }));
+    const withIds = messages.map((m) => {
+      const id = m.id ?? randomUUID();
+      if (!(m.data instanceof Uint8Array)) return { topic: m.topic, data: m.data, id };
+      const base64 = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength).toString('base64');
+      return { topic: m.topic, data: base64, encoding: 'base64', id };
+    });
     const answer = (await this.call({ method: 'POST', path: '/v1/publish/batch', body: JSON.stringify({ messages: withIds }) })) as {
       results: PublishResult[];
     };
@@ -78,7 +88,15 @@ class HttpPublisher implements Publisher {
   async history<T = unknown>(topic: string, options: HistoryOptions = {}): Promise<HistoryPage<T>> {
     const query = new URLSearchParams({ since: String(options.since ?? 0), limit: String(options.limit ?? 100) });
     const path = `/v1/topics/${encodeURIComponent(topic)}/history?${query}`;
-    return (await this.call({ method: 'GET', path })) as HistoryPage<T>;
+    const page = (await this.call({ method: 'GET', path })) as HistoryPage<T>;
+    for (const m of page.messages as Array<{ data: unknown; encoding?: string }>) {
+      if (m.encoding === 'base64' && typeof m.data === 'string') {
+        const bytes = Buffer.from(m.data, 'base64');
+        m.data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        delete m.encoding;
+      }
+    }
+    return page;
   }
 
   presence(): Promise<PresenceSummary>;

@@ -14,7 +14,8 @@ export interface HttpCall {
   /** Path and query, e.g. `/v1/publish`. */
   path: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** JSON text (sent as application/json), or bytes (sent as application/octet-stream). */
+  body?: string | Uint8Array;
 }
 
 /** Largest response body read (a history page of 1000 messages of 64 KiB fits). */
@@ -45,7 +46,8 @@ export class Transport {
 
   call(call: HttpCall): Promise<HttpAnswer> {
     const basePath = this.base.pathname.replace(/\/+$/, '');
-    const body = call.body === undefined ? undefined : Buffer.from(call.body, 'utf8');
+    const body = call.body === undefined ? undefined : typeof call.body === 'string' ? Buffer.from(call.body, 'utf8') : call.body;
+    const type = typeof call.body === 'string' ? 'application/json' : 'application/octet-stream';
     return new Promise<HttpAnswer>((resolve, reject) => {
       const req = this.send(
         {
@@ -57,7 +59,7 @@ export class Transport {
           agent: this.agent,
           headers: {
             accept: 'application/json',
-            ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }),
+            ...(body === undefined ? {} : { 'content-type': type, 'content-length': String(body.length) }),
             ...call.headers,
           },
         },

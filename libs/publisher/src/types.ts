@@ -16,7 +16,7 @@ export interface PublishOptions {
 
 export interface BatchMessage {
   topic: string;
-  /** Any JSON value. */
+  /** Any JSON value, or bytes (a Uint8Array, sent base64 with `"encoding":"base64"`). */
   data: unknown;
   /** The message's idempotency key (see PublishOptions); generated when not given. */
   id?: string;
@@ -31,6 +31,7 @@ export interface HistoryOptions {
 
 export interface HistoryMessage<T = unknown> {
   offset: number;
+  /** The JSON value; a bytes message's data is a Uint8Array (decoded from the API's base64). */
   data: T;
 }
 

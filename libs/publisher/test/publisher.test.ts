@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { TestServer } from '@switchboard/all-in-one/test-server';
 import { type FaultAction, FaultProxy, type WsTestClient } from '@switchboard/testkit';
@@ -86,6 +87,31 @@ describe('@switchboard/publisher against an api that fails', () => {
       page.messages.map((m) => m.data),
       ['a', 'b'],
     );
+  });
+
+  it('publishes bytes (octet-stream, and base64 in a batch) once through a reset; history gives Uint8Array back', T, async () => {
+    const topic = 'pub.bytes';
+    const one = randomBytes(256);
+    const two = randomBytes(3);
+    proxy.dropAll();
+    proxy.next(RESET);
+    const first = await publisher.publish(topic, one);
+    proxy.dropAll();
+    proxy.next(RESET);
+    const rest = await publisher.publishBatch([
+      { topic, data: two },
+      { topic, data: { json: 1 } },
+    ]);
+    assert.deepEqual(
+      [first, ...rest].map((r) => r.offset),
+      [1, 2, 3],
+    );
+    const page = await publisher.history(topic);
+    assert.deepEqual(page.messages, [
+      { offset: 1, data: new Uint8Array(one) },
+      { offset: 2, data: new Uint8Array(two) },
+      { offset: 3, data: { json: 1 } },
+    ]);
   });
 
   it('gives up after `retries` and throws the last ApiError with its code and Retry-After', T, async () => {

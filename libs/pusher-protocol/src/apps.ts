@@ -1,4 +1,33 @@
 import { readFileSync } from 'node:fs';
+import { isValidChannel } from './channel.js';
+
+/** The Pusher webhook events, as their `name` in a webhook body (and in a webhook's `event_types`). */
+export const WEBHOOK_EVENTS = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+  'subscription_count',
+] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+
+/** One webhook of an app (soketi's shape): where to POST, which events, which channels. */
+export interface PusherWebhook {
+  /** http(s) URL. Never logged (it may carry a token). */
+  url: string;
+  /** The events it gets (`event_types`; default: all). */
+  eventTypes: ReadonlySet<WebhookEventName>;
+  /** Only channels whose name starts with this (`filter.channel_name_starts_with`; default: any). */
+  channelPrefix: string;
+  /** Only channels whose name ends with this (`filter.channel_name_ends_with`; default: any). */
+  channelSuffix: string;
+}
+
+/** Whether `hook` wants `event` on `channel`. */
+export function webhookWants(hook: PusherWebhook, event: WebhookEventName, channel: string): boolean {
+  return hook.eventTypes.has(event) && channel.startsWith(hook.channelPrefix) && channel.endsWith(hook.channelSuffix);
+}
 
 /** One Pusher application: its credentials and the options a JSON `PUSHER_APPS` file may set. */
 export interface PusherApp {
@@ -16,8 +45,12 @@ export interface PusherApp {
   maxPresenceMembers: number;
   /** Bytes of a presence member's `user_id` + `user_info` (as JSON; at most 1000, so it fits a presence report's user name). */
   maxUserInfoBytes: number;
-  /** Webhook URLs (Pusher format, signed with the secret); empty = none. */
-  webhooks: string[];
+  /** Webhooks (Pusher format, signed with the secret), sent by the presence service; empty = none. */
+  webhooks: PusherWebhook[];
+  /** Publish `pusher_internal:subscription_count` on non-presence channels when their cluster-wide count changes (Pusher's "subscription counting"). */
+  subscriptionCountEvents: boolean;
+  /** `client_event` webhook reports per second per edge (burst 2×); past it the client event is still delivered, its webhook dropped. */
+  maxClientEventWebhooksPerSecond: number;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -31,7 +64,36 @@ export class PusherAppsError extends Error {
   }
 }
 
-const DEFAULTS = { clientEvents: false, maxConnections: 0, maxPresenceMembers: 100, maxUserInfoBytes: 1000, webhooks: [] as string[] };
+const DEFAULTS = {
+  clientEvents: false,
+  maxConnections: 0,
+  maxPresenceMembers: 100,
+  maxUserInfoBytes: 1000,
+  maxClientEventWebhooksPerSecond: 100,
+};
+
+const MAX_WEBHOOKS = 10;
+
+/** A webhook: a URL (every event, every channel) or `{url, event_types?, filter?: {channel_name_starts_with?, channel_name_ends_with?}}`. */
+function webhook(raw: unknown, where: string): PusherWebhook {
+  const entry = typeof raw === 'string' ? { url: raw } : raw;
+  if (typeof entry !== 'object' || entry === null)
+    throw new PusherAppsError(`${where} must be a URL or {"url", "event_types"?, "filter"?}`);
+  const { url, event_types: types = WEBHOOK_EVENTS, filter = {} } = entry as Record<string, unknown>;
+  if (typeof url !== 'string' || !/^https?:\/\/[^\s]{1,2000}$/.test(url))
+    throw new PusherAppsError(`${where}: "url" must be an http(s) URL`);
+  if (!Array.isArray(types) || types.length === 0 || !types.every((t) => (WEBHOOK_EVENTS as readonly unknown[]).includes(t)))
+    throw new PusherAppsError(`${where}: "event_types" must be a non-empty list of ${WEBHOOK_EVENTS.join(', ')}`);
+  if (typeof filter !== 'object' || filter === null) throw new PusherAppsError(`${where}: "filter" must be an object`);
+  const { channel_name_starts_with: prefix = '', channel_name_ends_with: suffix = '' } = filter as Record<string, unknown>;
+  for (const [name, v] of [
+    ['channel_name_starts_with', prefix],
+    ['channel_name_ends_with', suffix],
+  ] as const)
+    if (typeof v !== 'string' || (v !== '' && !isValidChannel(v)))
+      throw new PusherAppsError(`${where}: "filter.${name}" must be part of a channel name`);
+  return { url, eventTypes: new Set(types as WebhookEventName[]), channelPrefix: prefix as string, channelSuffix: suffix as string };
+}
 
 function app(raw: Record<string, unknown>, where: string): PusherApp {
   const str = (name: string, re: RegExp): string => {
@@ -45,20 +107,25 @@ function app(raw: Record<string, unknown>, where: string): PusherApp {
       throw new PusherAppsError(`${where}: "${name}" must be an integer 0..${max}`);
     return v;
   };
-  const clientEvents = raw.clientEvents ?? DEFAULTS.clientEvents;
-  if (typeof clientEvents !== 'boolean') throw new PusherAppsError(`${where}: "clientEvents" must be true or false`);
-  const webhooks = raw.webhooks ?? DEFAULTS.webhooks;
-  if (!Array.isArray(webhooks) || !webhooks.every((u) => typeof u === 'string' && /^https?:\/\//.test(u)))
-    throw new PusherAppsError(`${where}: "webhooks" must be a list of http(s) URLs`);
+  const flag = (name: string): boolean => {
+    const v = raw[name] ?? false;
+    if (typeof v !== 'boolean') throw new PusherAppsError(`${where}: "${name}" must be true or false`);
+    return v;
+  };
+  const webhooks = raw.webhooks ?? [];
+  if (!Array.isArray(webhooks) || webhooks.length > MAX_WEBHOOKS)
+    throw new PusherAppsError(`${where}: "webhooks" must be a list of at most ${MAX_WEBHOOKS} webhooks`);
   return {
     id: str('id', ID),
     key: str('key', KEY),
     secret: str('secret', /^[^\s]{8,256}$/),
-    clientEvents,
+    clientEvents: flag('clientEvents'),
+    subscriptionCountEvents: flag('subscriptionCountEvents'),
     maxConnections: int('maxConnections', DEFAULTS.maxConnections, 10_000_000),
     maxPresenceMembers: int('maxPresenceMembers', DEFAULTS.maxPresenceMembers, 10_000),
     maxUserInfoBytes: int('maxUserInfoBytes', DEFAULTS.maxUserInfoBytes, 1000),
-    webhooks: webhooks as string[],
+    webhooks: webhooks.map((w, i) => webhook(w, `${where}: webhook ${i + 1}`)),
+    maxClientEventWebhooksPerSecond: int('maxClientEventWebhooksPerSecond', DEFAULTS.maxClientEventWebhooksPerSecond, 1_000_000),
   };
 }
 

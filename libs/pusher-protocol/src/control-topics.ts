@@ -22,3 +22,20 @@ export interface MembersReply {
   /** `[user_id, user_info]` of every member the replica knows. */
   members: Array<[string, unknown]>;
 }
+
+/**
+ * Edges → presence replicas: one client event of an app that has a `client_event` webhook
+ * (JSON `ClientEventReport`), so the presence service sends the webhook once per cluster.
+ */
+export const CLIENT_EVENTS_TOPIC = '$sb.pusher.client_events';
+
+export interface ClientEventReport {
+  app: string;
+  channel: string;
+  event: string;
+  /** The event's data as the webhook carries it: a string (a client's JSON value, serialised). */
+  data: string;
+  socket_id: string;
+  /** Presence channels: the sender's member id. */
+  user_id?: string;
+}

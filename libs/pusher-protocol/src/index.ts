@@ -1,5 +1,6 @@
 export * from './apps.js';
 export * from './channel.js';
+export * from './channel-query.js';
 export * from './control-topics.js';
 export * from './env.js';
 export * from './errors.js';

@@ -8,12 +8,16 @@ import {
   channelAuth,
   channelKind,
   channelTopic,
+  decodeChannelQuery,
+  decodeChannelReply,
+  encodeChannelReply,
   encodePusherEvent,
   isValidChannel,
   PusherApps,
   requestSigningString,
   splitPusherEvent,
   topicChannel,
+  webhookWants,
 } from '../src/index.js';
 
 test('PUSHER_APPS: id:key:secret list, defaults per app', () => {
@@ -40,6 +44,62 @@ test('PUSHER_APPS: a JSON file sets options per app', () => {
   assert.equal(app?.maxConnections, 5);
   writeFileSync(file, JSON.stringify([{ id: 'a', key: 'k', secret: 'secret-long', clientEvents: 'yes' }]));
   assert.throws(() => PusherApps.parse(file), /clientEvents/);
+});
+
+test('PUSHER_APPS: webhooks as URLs or soketi objects (event_types, filter); bad ones fail naming the app', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pusher-apps-'));
+  const file = join(dir, 'apps.json');
+  const write = (webhooks: unknown) => writeFileSync(file, JSON.stringify([{ id: 'a', key: 'k', secret: 'secret-long', webhooks }]));
+  write([
+    'http://127.0.0.1:1/all',
+    {
+      url: 'https://h.example/p',
+      event_types: ['member_added'],
+      filter: { channel_name_starts_with: 'presence-', channel_name_ends_with: '-x' },
+    },
+  ]);
+  const [all, some] = PusherApps.parse(file).withKey('k')?.webhooks ?? [];
+  assert.ok(all !== undefined && some !== undefined);
+  assert.equal(webhookWants(all, 'client_event', 'private-a'), true);
+  assert.equal(webhookWants(some, 'member_added', 'presence-room-x'), true);
+  assert.equal(webhookWants(some, 'member_added', 'presence-room'), false, 'suffix');
+  assert.equal(webhookWants(some, 'member_removed', 'presence-room-x'), false, 'event type');
+  assert.equal(PusherApps.parse(file).withKey('k')?.maxClientEventWebhooksPerSecond, 100);
+  for (const [bad, why] of [
+    ['ftp://x', /url/],
+    [{ url: 'http://x', event_types: ['channel_exploded'] }, /event_types/],
+    [{ url: 'http://x', event_types: [] }, /event_types/],
+    [{ url: 'http://x', filter: { channel_name_starts_with: 'no spaces' } }, /filter/],
+    [42, /webhook 1/],
+  ] as const) {
+    write([bad]);
+    assert.throws(() => PusherApps.parse(file), why);
+  }
+  write(Array.from({ length: 11 }, () => 'http://x'));
+  assert.throws(() => PusherApps.parse(file), /at most 10/);
+});
+
+test('channel queries: hostile queries and replies are refused; large replies travel deflated', () => {
+  const query = { id: 'q1', reply: '$sb.pusher.channels.api-1', app: 'a', prefix: '', users: false };
+  assert.deepEqual(decodeChannelQuery(Buffer.from(JSON.stringify(query))), { ...query, channel: undefined });
+  assert.equal(
+    decodeChannelQuery(Buffer.from(JSON.stringify({ ...query, reply: '$pusher.a.victim' }))),
+    null,
+    'replies only on reply topics',
+  );
+  assert.equal(decodeChannelQuery(Buffer.from('{')), null);
+  const channels = Array.from({ length: 2000 }, (_, i) => ({
+    channel: `presence-room-${i}`,
+    subscriptions: i + 1,
+    userCount: 1,
+    users: [`u${i}`],
+  }));
+  const bytes = encodeChannelReply({ id: 'q1', channels });
+  assert.equal(bytes[0], 1, 'deflated');
+  assert.ok(bytes.length < JSON.stringify(channels).length / 4, `${bytes.length} bytes`);
+  assert.deepEqual(decodeChannelReply(bytes), { id: 'q1', channels });
+  assert.equal(decodeChannelReply(Buffer.from(JSON.stringify({ id: 'q1', channels: [{ channel: 1 }] }))), null);
+  assert.equal(decodeChannelReply(Buffer.from([1, 2, 3])), null);
 });
 
 test('channels map one-to-one onto reserved topics, one token per channel', () => {

@@ -1,4 +1,5 @@
 import { Backoff } from './backoff.js';
+import { encodeBinaryPublish } from './binary.js';
 import { Connection } from './connection.js';
 import { type Deferred, deferred } from './deferred.js';
 import { closeError, reportAsync, SwitchboardError, unavailable } from './errors.js';
@@ -127,9 +128,11 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
   }
 
   /**
-   * Publishes (the server must allow client publishing). Not queued: rejects at once with code
-   * `unavailable` while disconnected, and with `unavailable` when the connection drops before
-   * the ack (the message may or may not have been published then).
+   * Publishes `data`: a JSON value, or bytes (a Uint8Array, sent as one binary frame, received
+   * by subscribers as a Uint8Array). The server must allow client publishing. Not queued:
+   * rejects at once with code `unavailable` while disconnected (and over SSE or long-poll, which
+   * cannot publish), and with `unavailable` when the connection drops before the ack (the
+   * message may or may not have been published then).
    */
   publish<Topic extends string>(topic: KnownTopic<Topics, Topic>, data: TopicPayload<Topics, Topic>): Promise<PublishResult> {
     return new Promise<PublishResult>((resolve, reject) => {
@@ -143,7 +146,9 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
       try {
         if (!this.request({ op: 'publish', topic, data }, handlers)) reject(unavailable('not connected'));
       } catch (err) {
-        reject(new SwitchboardError('bad_request', 'publish data is not serialisable as JSON', { cause: err }));
+        reject(
+          new SwitchboardError('bad_request', 'publish data is not serialisable as JSON (or the topic cannot be framed)', { cause: err }),
+        );
       }
     });
   }
@@ -299,15 +304,19 @@ export class SwitchboardClient<Topics extends object = AnyTopics> {
     const conn = this.conn;
     if (conn === null || this.current !== 'connected') return false;
     const id = this.requests.add(handlers);
-    let text: string;
+    let wire: string | Uint8Array;
     try {
       const { op, ...rest } = frame;
-      text = JSON.stringify({ op, id, ...rest });
+      // Bytes go as a binary publish frame (no base64); everything else as a JSON text frame.
+      wire =
+        frame.op === 'publish' && frame.data instanceof Uint8Array
+          ? encodeBinaryPublish(frame.topic, id, frame.data)
+          : JSON.stringify({ op, id, ...rest });
     } catch (err) {
       this.requests.remove(id);
       throw err;
     }
-    if (conn.send(text)) return true;
+    if (conn.send(wire)) return true;
     this.requests.remove(id);
     return false;
   }

@@ -1,3 +1,4 @@
+import { bytesOf, parseBinaryMessage } from './binary.js';
 import { parseServerFrame, type ServerFrame } from './frames.js';
 import { READY_STATE_OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
 
@@ -31,15 +32,22 @@ export class Connection {
   ) {
     const socket = new WebSocketImpl(url);
     this.socket = socket;
+    // Browsers deliver binary messages as Blobs by default; `ws` keeps its Buffers ('nodebuffer').
+    if (socket.binaryType === 'blob') socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       if (!this.done) this.events.open();
     };
     socket.onmessage = (event) => {
       if (this.done) return;
       this.lastReceived = Date.now();
-      if (typeof event.data !== 'string') return;
-      const frame = parseServerFrame(event.data);
-      if (frame !== null) this.events.frame(frame);
+      if (typeof event.data === 'string') {
+        const frame = parseServerFrame(event.data);
+        if (frame !== null) this.events.frame(frame);
+        return;
+      }
+      const bytes = bytesOf(event.data);
+      const message = bytes === null ? null : parseBinaryMessage(bytes);
+      if (message !== null) this.events.frame({ op: 'message', ...message });
     };
     socket.onclose = (event) => this.finish(event.code, event.reason);
     // An error is always followed by close; the handler must exist (ws throws on unhandled errors).
@@ -55,11 +63,11 @@ export class Connection {
     if (limitMs > 0 && !this.done) this.arm(limitMs);
   }
 
-  /** Sends one text frame; false when the socket is not open. */
-  send(text: string): boolean {
+  /** Sends one text frame (a string) or binary frame (bytes); false when the socket is not open. */
+  send(frame: string | Uint8Array): boolean {
     if (this.done || this.socket.readyState !== READY_STATE_OPEN) return false;
     try {
-      this.socket.send(text);
+      this.socket.send(frame);
       return true;
     } catch {
       return false;

@@ -1,4 +1,5 @@
 /** The wire frames (see the contract), as the SDK sends and reads them. */
+import { fromBase64 } from './binary.js';
 
 export interface StreamPosition {
   offset: number;
@@ -38,6 +39,7 @@ export interface MessageFrame {
   op: 'message';
   topic: string;
   offset: number | null;
+  /** The JSON value; a Uint8Array for a bytes message (binary frame, or base64 with `"encoding":"base64"`). */
   data: unknown;
 }
 
@@ -75,7 +77,16 @@ export function parseServerFrame(text: string): ServerFrame | null {
   switch (f.op) {
     case 'message': {
       const topic = str(f.topic);
-      return topic === null ? null : { op: 'message', topic, offset: num(f.offset), data: f.data };
+      if (topic === null) return null;
+      if (f.encoding === 'base64') {
+        if (typeof f.data !== 'string') return null;
+        try {
+          return { op: 'message', topic, offset: num(f.offset), data: fromBase64(f.data) };
+        } catch {
+          return null;
+        }
+      }
+      return { op: 'message', topic, offset: num(f.offset), data: f.data };
     }
     case 'ack':
       return {

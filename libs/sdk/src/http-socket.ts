@@ -1,4 +1,7 @@
+import { binaryPublishId } from './binary.js';
 import type { WebSocketCloseEventLike, WebSocketLike, WebSocketMessageEventLike } from './websocket.js';
+
+const PUBLISH_REFUSED = 'publishing needs the WebSocket transport';
 
 /** `ws(s)://host/ws` → `http(s)://host`. */
 export const httpBase = (url: string): string => url.replace(/^ws/i, 'http').replace(/\/ws\/?(\?.*)?$/, '');
@@ -34,12 +37,17 @@ export abstract class HttpSocket implements WebSocketLike {
     });
   }
 
-  send(text: string): void {
-    const f = JSON.parse(text) as { op: string; id?: number; topic: string; token: string; since?: { offset: number } };
+  send(data: string | Uint8Array): void {
+    if (typeof data !== 'string') {
+      // The one binary frame a client sends is a publish.
+      this.emit({ op: 'error', id: binaryPublishId(data) || null, code: 'unavailable', message: PUBLISH_REFUSED });
+      return;
+    }
+    const f = JSON.parse(data) as { op: string; id?: number; topic: string; token: string; since?: { offset: number } };
     const id = f.id ?? null;
     if (f.op === 'connect' || f.op === 'refresh') this.token = f.token;
     if (f.op === 'refresh') this.emit({ op: 'ack', id, offset: null });
-    else if (f.op === 'publish') this.emit({ op: 'error', id, code: 'unavailable', message: 'publishing needs the WebSocket transport' });
+    else if (f.op === 'publish') this.emit({ op: 'error', id, code: 'unavailable', message: PUBLISH_REFUSED });
     else if (f.op === 'subscribe') {
       this.topics.set(f.topic, f.since?.offset ?? null);
       this.pending.set(f.topic, id);

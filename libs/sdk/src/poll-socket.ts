@@ -4,7 +4,7 @@ import { HttpSocket } from './http-socket.js';
 const POLL_WAIT_MS = 25_000;
 
 interface PollAnswer {
-  messages?: { topic: string; offset: number | null; data: unknown }[];
+  messages?: { topic: string; offset: number | null; data: unknown; encoding?: string }[];
   positions?: Record<string, { offset: number | null; epoch: string | null; recovered?: boolean }>;
   error?: { code: string; message: string };
 }
@@ -80,6 +80,7 @@ export class PollSocket extends HttpSocket {
       }
       this.topics.set(topic, position.offset);
     }
-    for (const m of messages) this.emit({ op: 'message', topic: m.topic, offset: m.offset, data: m.data });
+    // A bytes message keeps its `encoding` marker: parseServerFrame decodes the base64.
+    for (const m of messages) this.emit({ op: 'message', ...m });
   }
 }

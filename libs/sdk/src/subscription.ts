@@ -7,6 +7,7 @@ export interface Message<T = unknown> {
   topic: string;
   /** Per-topic offset; null when the server keeps no history. */
   offset: number | null;
+  /** The JSON value; a bytes message's data is a Uint8Array (type a topic that carries bytes so). */
   data: T;
 }
 

@@ -21,7 +21,9 @@ export interface WebSocketLike {
   onmessage: Handler<WebSocketMessageEventLike> | null;
   onclose: Handler<WebSocketCloseEventLike> | null;
   onerror: Handler<unknown> | null;
-  send(data: string): void;
+  /** Set to `arraybuffer` where supported, so binary messages arrive as bytes (not Blobs). */
+  binaryType?: string;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
   /** Non-standard (`ws`): drops the connection without a closing handshake. */
   terminate?(): void;

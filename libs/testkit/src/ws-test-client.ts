@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 
-/** A server frame as a test sees it. */
+/** A server frame as a test sees it; a binary frame is recorded as `{ op: 'binary', bytes }`. */
 export type Frame = Record<string, unknown> & { op: string };
 
 export interface CloseInfo {
@@ -27,6 +27,7 @@ export class WsTestClient {
     });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.frames.push(JSON.parse(data.toString()) as Frame);
+      else this.frames.push({ op: 'binary', bytes: Buffer.from(data as Buffer) });
       this.wake();
     });
     ws.on('error', () => undefined);
@@ -45,8 +46,10 @@ export class WsTestClient {
     return client;
   }
 
+  /** Sends a text frame (a string as it is, anything else as JSON), or a binary frame for bytes. */
   send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    if (frame instanceof Uint8Array) this.ws.send(frame, { binary: true });
+    else this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
   /** Sends a request with an id and waits for the `ack` or `error` carrying it. */

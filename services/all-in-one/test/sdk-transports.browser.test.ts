@@ -63,7 +63,8 @@ async function pageScript(url: string): Promise<string> {
         window.received = [];
         window.transports = [];
         client.on('connected', () => window.transports.push(client.transport));
-        client.subscribe(topic, (m) => window.received.push(m.data), { since: 0 });
+        // Bytes (a Uint8Array) are recorded as { bytes: [...] }, to be compared from the test.
+        client.subscribe(topic, (m) => window.received.push(m.data instanceof Uint8Array ? { bytes: Array.from(m.data) } : m.data), { since: 0 });
         client.connect();
         window.client = client;`,
       resolveDir: new URL('.', import.meta.url).pathname,
@@ -80,7 +81,7 @@ async function pageScript(url: string): Promise<string> {
   return result.outputFiles[0]?.text ?? '';
 }
 
-const received = (page: Page) => page.evaluate(() => (globalThis as unknown as { received: number[] }).received);
+const received = (page: Page) => page.evaluate(() => (globalThis as unknown as { received: unknown[] }).received);
 const transports = (page: Page) => page.evaluate(() => (globalThis as unknown as { transports: string[] }).transports);
 
 async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
@@ -111,6 +112,22 @@ describe('SDK transports in Chromium: WebSocket refused → SSE or long-polling 
     await pages?.close();
     await proxy?.close();
     await server?.close();
+  });
+
+  it('gets bytes as a Uint8Array over WebSocket (binary frame), SSE and long-polling (base64), JSON as JSON', async () => {
+    const bytes = [0, 1, 2, 0x7b, 0xfe, 0xff];
+    for (const transport of ['websocket', 'sse', 'poll']) {
+      const topic = `bytes.${transport}`;
+      proxy.state.refuse = transport !== 'websocket';
+      await server.edge.publisher.publish(topic, Uint8Array.from(bytes));
+      await server.edge.publisher.publish(topic, '7');
+      const page = await browser.newPage();
+      await page.goto(`${pages.url}/?topic=${topic}#${transport}`);
+      await until(async () => (await received(page)).length >= 2, `2 messages over ${transport}`);
+      assert.deepEqual(await received(page), [{ bytes }, 7], transport);
+      assert.deepEqual(await transports(page), [transport]);
+      await page.close();
+    }
   });
 
   for (const fallback of ['sse', 'poll']) {

@@ -12,11 +12,11 @@ import {
   sendJson,
   sendText,
 } from '@switchboard/http';
-import { ErrorCode, isValidTopic } from '@switchboard/protocol';
+import { dataFields, ErrorCode, isValidTopic } from '@switchboard/protocol';
 import { captureTraceContext, type Logger } from '@switchboard/telemetry';
 
 import type { ApiConfig } from './config.js';
-import { type Parsed, type PublishRequest, parseBatchBody, parsePublishBody } from './publish-request.js';
+import { type Parsed, type PublishRequest, parseBatchBody, parseBytesPublish, parsePublishBody } from './publish-request.js';
 
 export interface ApiDeps {
   config: Pick<
@@ -34,6 +34,12 @@ export interface ApiStats {
 }
 
 const MAX_HISTORY_PAGE = 1000;
+
+/** `Content-Type: application/octet-stream` (parameters ignored): the body is the message's bytes. */
+function sendsBytes(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  return type !== undefined && type.split(';', 1)[0]?.trim().toLowerCase() === 'application/octet-stream';
+}
 
 /** The backend publish API: `POST /v1/publish`, `POST /v1/publish/batch`, `GET /v1/topics/{topic}/history`. */
 export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: ApiStats = { published: 0, rejected: 0 }): Router {
@@ -94,13 +100,17 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
   };
 
   return new Router()
-    .on('POST', /^\/v1\/publish$/, async (req, res) => {
+    .on('POST', /^\/v1\/publish$/, async (req, res, _params, url) => {
       // The request's SERVER span (traced-router.ts), for the publish's spans after the body is read.
       const inRequestTrace = captureTraceContext();
       const caller = authorize(req, res);
       if (caller === null) return;
       const key = req.headers['idempotency-key'];
-      const message = await body(req, res, config.MAX_MESSAGE_BYTES, (b) => parsePublishBody(b, config.MAX_MESSAGE_BYTES, key));
+      // Bytes: the raw body, to the topic of `?topic=` (MAX_MESSAGE_BYTES bounds the body, as for JSON).
+      const parse = sendsBytes(req)
+        ? (b: Buffer) => parseBytesPublish(b, url.searchParams.get('topic'), key)
+        : (b: Buffer) => parsePublishBody(b, config.MAX_MESSAGE_BYTES, key);
+      const message = await body(req, res, config.MAX_MESSAGE_BYTES, parse);
       if (message === null || !withinRate(caller, res, 1)) return;
       try {
         const { offset, epoch, replayed } = await inRequestTrace(() => publish(message));
@@ -151,8 +161,8 @@ export function apiRoutes({ config, publisher, history, log }: ApiDeps, stats: A
       } catch (err) {
         return unavailable(res, err);
       }
-      // Splice the stored data texts in as they are: no parse, no re-serialisation.
-      const messages = page.messages.map((m) => `{"offset":${m.offset},"data":${m.data}}`).join(',');
+      // Splice the stored data texts in as they are: no parse, no re-serialisation (bytes: base64 + marker).
+      const messages = page.messages.map((m) => `{"offset":${m.offset},${dataFields(m.data)}}`).join(',');
       const head = JSON.stringify({ epoch: page.epoch, offset: page.offset, complete: page.complete }).slice(0, -1);
       sendText(res, 200, `${head},"messages":[${messages}]}`, 'application/json; charset=utf-8');
     });

@@ -6,6 +6,7 @@ import { createLogger, createMetricsRegistry, runService } from '@switchboard/te
 import { registerApiMetrics } from './api-metrics.js';
 import { apiRoutes } from './api-routes.js';
 import { loadApiConfig } from './config.js';
+import { busChannelSource } from './pusher/bus-channel-source.js';
 import { pusherRoutes } from './pusher/pusher-routes.js';
 import { tracedRouter } from './tracing/traced-router.js';
 
@@ -26,8 +27,8 @@ runService('api', async () => {
   const health = healthRoutes({ ready: () => bus.state === 'up', metrics: () => metrics.metrics() });
   const publisher = new Publisher(bus, history, new PublishTelemetry(metrics));
   const routes = [health, tracedRouter(apiRoutes({ config, publisher, history, log }, stats))];
-  // Pusher HTTP API (PUSHER_APPS); channel listings need presence data, which a bare api lacks (501).
-  if (config.PUSHER_APPS.enabled) routes.push(pusherRoutes({ config, publisher, log, channels: null }));
+  // Pusher HTTP API (PUSHER_APPS); channel queries ask the presence replicas over the bus.
+  if (config.PUSHER_APPS.enabled) routes.push(pusherRoutes({ config, publisher, log, channels: busChannelSource(bus, config.NODE_ID) }));
   const server = createRoutedServer(routes, log, { tls, handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS });
   const port = await listen(server, config.PORT, config.HOST);
   log.info({ port, tls: tls !== null, bus: bus.kind }, 'api listening');

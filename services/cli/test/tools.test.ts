@@ -166,6 +166,21 @@ describe('switchboard tools against the all-in-one', () => {
     assert.equal(since.stdout, '{"topic":"cli.c","offset":2,"data":2}\n');
   });
 
+  it('subscribe and history print a bytes message as base64 with "encoding":"base64"', T, async () => {
+    const bytes = Buffer.from([0, 1, 2, 0xfe, 0xff]);
+    await requestJson(`${url}/v1/publish?topic=cli.bytes`, { raw: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    await requestJson(`${url}/v1/publish`, { body: { topic: 'cli.bytes', data: 'json' } });
+    const sub = subscribe(['cli.bytes', '--url', url, '--since', '0', '--count', '2']);
+    assert.equal(await sub.exited, 0, sub.stderr);
+    const expected = [
+      `{"topic":"cli.bytes","offset":1,"encoding":"base64","data":"${bytes.toString('base64')}"}`,
+      '{"topic":"cli.bytes","offset":2,"data":"json"}',
+    ];
+    assert.deepEqual(sub.lines, expected);
+    const history = await run(['history', 'cli.bytes', '--url', url]);
+    assert.deepEqual(history.stdout.trim().split('\n'), expected);
+  });
+
   it('publish reads DATA from @file and from stdin; --key makes a repeat publish once', T, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
     const file = join(dir, 'data.json');

@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import { TokenVerifier } from '@switchboard/auth';
 import type { Bus } from '@switchboard/bus';
 import { type HistoryStore, Publisher, PublishTelemetry } from '@switchboard/history';
-import { type HealthSource, healthRoutes, type Router, sendError, TokenBucket } from '@switchboard/http';
-import { CloseCode, ErrorCode, encodeServerFrame } from '@switchboard/protocol';
+import { type HealthSource, healthRoutes, type Router, sendError } from '@switchboard/http';
+import { ErrorCode } from '@switchboard/protocol';
 import { gaugeFrom, type Logger, type Registry } from '@switchboard/telemetry';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { EdgeConfig } from './config.js';
@@ -17,10 +17,10 @@ import type { PusherHost } from './pusher/pusher-host.js';
 import { AuthGate } from './session/auth-gate.js';
 import { ClientRequests } from './session/client-requests.js';
 import { Heartbeat } from './session/heartbeat.js';
-import { Session } from './session/session.js';
-import { newSessionId } from './session/session-id.js';
+import type { Session } from './session/session.js';
+import { SessionLifecycle } from './session/session-lifecycle.js';
 import { PollEndpoint } from './transport/poll/poll-endpoint.js';
-import { parseSseRequest, type SseRequest } from './transport/sse/sse-request.js';
+import { parseSseRequest, type SseRequest, subscribesOf } from './transport/sse/sse-request.js';
 import { SseTransport } from './transport/sse/sse-transport.js';
 import type { Transport } from './transport/transport.js';
 import { UpgradeGuard } from './transport/websocket/upgrade-guard.js';
@@ -47,14 +47,15 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
  */
 export class EdgeNode implements HealthSource, PusherHost {
   readonly stats = new EdgeStats();
-  readonly sessions = new Set<Session>();
   readonly registry: SubscriptionRegistry;
   readonly publisher: Publisher;
   private readonly requests: ClientRequests;
   private readonly wss: WebSocketServer;
   private readonly heartbeat: Heartbeat;
-  /** Client authentication (connect, refresh, permissions, expiry); a pass-through with auth off. */
+  /** Client authentication (token checks, frames held before `connect`, permissions, expiry); a pass-through with auth off. */
   private readonly auth: AuthGate;
+  /** Every session's open, welcome, refusal and end, whatever its transport. */
+  private readonly lifecycle: SessionLifecycle;
   /** Origin and connection-rate checks of upgrade requests. */
   private readonly guard: UpgradeGuard;
   /** `GET /poll` (stateless long-polling; see poll-endpoint.ts). */
@@ -82,15 +83,14 @@ export class EdgeNode implements HealthSource, PusherHost {
     this.publisher = new Publisher(bus, history, new PublishTelemetry(metrics));
     const verifier = TokenVerifier.fromConfig(config);
     if (verifier !== null) log.info({ keys: verifier.kind }, 'client authentication on');
-    this.auth = new AuthGate({
-      verifier,
-      nodeId: config.NODE_ID,
-      heartbeatMs: config.HEARTBEAT_MS,
-      timeoutMs: config.AUTH_TIMEOUT_MS,
-      graceMs: config.AUTH_EXPIRY_GRACE_MS,
-      stats: this.stats,
-      log,
-    });
+    // The gate reports its verdicts to the lifecycle (created below, once the requests exist).
+    this.auth = new AuthGate(
+      { verifier, timeoutMs: config.AUTH_TIMEOUT_MS, graceMs: config.AUTH_EXPIRY_GRACE_MS, log },
+      {
+        passed: (session, held) => this.lifecycle.passed(session, held),
+        refused: (session, code, reason) => this.lifecycle.refused(session, code, reason),
+      },
+    );
     this.guard = new UpgradeGuard(config, this.stats);
     this.requests = new ClientRequests({
       config,
@@ -101,15 +101,13 @@ export class EdgeNode implements HealthSource, PusherHost {
       log,
       auth: this.auth,
     });
+    this.lifecycle = new SessionLifecycle({ config, stats: this.stats, auth: this.auth, requests: this.requests });
     this.poll = new PollEndpoint({
       config,
       guard: this.guard,
-      requests: this.requests,
+      lifecycle: this.lifecycle,
       authRequired: this.auth.enabled,
       ready: () => this.ready(),
-      openSession: (transport) =>
-        config.MAX_CONNECTIONS > 0 && this.sessions.size >= config.MAX_CONNECTIONS ? null : this.openSession(transport),
-      closeSession: (session) => this.closeSession(session),
     });
     this.wss = new WebSocketServer({
       noServer: true,
@@ -121,10 +119,12 @@ export class EdgeNode implements HealthSource, PusherHost {
       headers.push(`Set-Cookie: sb_node=${config.NODE_ID}; Path=/; HttpOnly; SameSite=Lax`);
       corkHandshake(req.socket);
     });
-    this.heartbeat = new Heartbeat(this.sessions, config.HEARTBEAT_MS, this.stats, (session, now) => this.auth.expired(session, now));
+    this.heartbeat = new Heartbeat(this.lifecycle.sessions, config.HEARTBEAT_MS, this.stats, (session, now) =>
+      this.auth.expired(session, now),
+    );
     registerEdgeMetrics(metrics, this.stats, bus, () => this.registry.topicCount);
     gaugeFrom(metrics, 'switchboard_ready', 'Whether /readyz answers 200 (1) or 503 (0)', () => (this.ready() ? 1 : 0));
-    this.pusher = config.PUSHER_APPS.enabled ? new PusherEndpoint(this, config.PUSHER_APPS) : null;
+    this.pusher = config.PUSHER_APPS.enabled ? new PusherEndpoint(this, config.PUSHER_APPS, history) : null;
   }
 
   get config(): EdgeConfig {
@@ -137,6 +137,11 @@ export class EdgeNode implements HealthSource, PusherHost {
 
   get log(): Logger {
     return this.options.log;
+  }
+
+  /** The sessions open on this node (every transport's). */
+  get sessions(): ReadonlySet<Session> {
+    return this.lifecycle.sessions;
   }
 
   get nodeId(): string {
@@ -169,7 +174,6 @@ export class EdgeNode implements HealthSource, PusherHost {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? undefined : url.slice(q + 1);
-    const { MAX_CONNECTIONS } = this.options.config;
     // `/app/{key}`: the Pusher endpoint; same checks, but it answers capacity itself (pusher:error 4100).
     const pusher = this.pusher?.matches(path) === true ? this.pusher : null;
     const refusal = path === '/ws' || pusher !== null ? this.guard.check(req) : null;
@@ -177,7 +181,7 @@ export class EdgeNode implements HealthSource, PusherHost {
     else if (refusal !== null) refuseUpgrade(socket, refusal.status, refusal.text);
     else if (!this.ready()) refuseUpgrade(socket, 503, 'Service Unavailable');
     else if (pusher !== null) this.wss.handleUpgrade(req, socket, head, (ws) => pusher.accept(ws, req));
-    else if (MAX_CONNECTIONS > 0 && this.sessions.size >= MAX_CONNECTIONS) refuseUpgrade(socket, 503, 'Service Unavailable');
+    else if (this.lifecycle.full) refuseUpgrade(socket, 503, 'Service Unavailable');
     else {
       // `/ws?token=…`: an alternative to the `connect` frame (see docs/security.md for why the frame is preferred).
       const urlToken = query === undefined ? null : new URLSearchParams(query).get('token') || null;
@@ -185,43 +189,42 @@ export class EdgeNode implements HealthSource, PusherHost {
     }
   }
 
-  /** A new session on this node (WebSocket or SSE), counted until its transport closes. */
+  /** PusherHost: a new session on this node, counted until `closeSession`. */
   openSession(transport: Transport): Session {
-    const { config } = this.options;
-    const session = new Session(newSessionId(), transport, new TokenBucket(config.MESSAGE_RATE_LIMIT, config.MESSAGE_RATE_BURST));
-    this.sessions.add(session);
-    this.stats.connections++;
-    this.stats.connectionsTotal++;
-    return session;
+    return this.lifecycle.open(transport);
   }
 
+  /** PusherHost: welcomes a session whose client authenticates otherwise (Pusher channel signatures). */
+  welcome(session: Session): void {
+    this.lifecycle.welcome(session);
+  }
+
+  /** PusherHost: the session's transport closed. */
   closeSession(session: Session): void {
-    if (!this.sessions.delete(session)) return;
-    this.stats.connections--;
-    this.requests.onClose(session);
+    this.lifecycle.end(session);
   }
 
   private accept(ws: WebSocket, urlToken: string | null): void {
     const { log } = this.options;
-    const session = this.openSession(new WsTransport(ws));
+    const session = this.lifecycle.open(new WsTransport(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) this.requests.onBinary(session);
+      if (isBinary) this.requests.onBinary(session, data);
       else this.requests.onText(session, data.toString('utf8'));
     });
     ws.on('error', (err) => log.debug({ err, session: session.id }, 'client socket error'));
-    ws.once('close', () => this.closeSession(session));
-    this.requests.onOpen(session, urlToken);
+    ws.once('close', () => this.lifecycle.end(session));
+    this.lifecycle.start(session, { token: urlToken });
   }
 
   /**
    * `GET /sse?topics=a,b&token=…`: the fallback for networks that block WebSocket. The same
-   * checks as an upgrade, then a Session over an SseTransport that subscribes to the topics (with
-   * `Last-Event-ID` or `since` resuming) once welcomed.
+   * checks as an upgrade, then a Session over an SseTransport, started with the topics as its
+   * subscribes (with `Last-Event-ID` or `since` resuming): made directly once it is welcomed.
    */
   private openSse(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const { config } = this.options;
     const refusal = this.guard.check(req);
-    const full = config.MAX_CONNECTIONS > 0 && this.sessions.size >= config.MAX_CONNECTIONS;
+    const full = this.lifecycle.full;
     const request = parseSseRequest(req, url, config.MAX_SUBSCRIPTIONS);
     // A page of an allowed origin may read the stream (EventSource is subject to CORS, unlike WebSocket).
     const cors = refusal === null ? corsHeaders(req, this.guard.origins, true) : {};
@@ -246,18 +249,10 @@ export class EdgeNode implements HealthSource, PusherHost {
       ...cors,
     });
     res.write(': switchboard\n\n');
-    const subscribe = () =>
-      request.topics.forEach((topic, i) => {
-        const since = request.since.get(topic);
-        this.requests.onText(
-          session,
-          JSON.stringify(since === undefined ? { op: 'subscribe', id: i + 1, topic } : { op: 'subscribe', id: i + 1, topic, since }),
-        );
-      });
-    const session = this.openSession(new SseTransport(res, subscribe));
+    const session = this.lifecycle.open(new SseTransport(res));
     session.passive = true;
-    res.once('close', () => this.closeSession(session));
-    this.requests.onOpen(session, request.token);
+    res.once('close', () => this.lifecycle.end(session));
+    this.lifecycle.start(session, { token: request.token, subscribes: subscribesOf(request.topics, request.since) });
   }
 
   /**
@@ -274,10 +269,7 @@ export class EdgeNode implements HealthSource, PusherHost {
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     const notice = Math.min(DRAIN_NOTICE_MS, DRAIN_TIMEOUT_MS);
     if (notice > 0) await new Promise((r) => setTimeout(r, notice));
-    const spread = Math.max(0, DRAIN_TIMEOUT_MS - notice) / 2;
-    for (const session of this.sessions) {
-      session.transport.sendText(encodeServerFrame({ op: 'reconnect', after: Math.floor(Math.random() * spread) }));
-    }
+    this.lifecycle.reconnectAll(Math.max(0, DRAIN_TIMEOUT_MS - notice) / 2);
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await this.close();
   }
@@ -286,7 +278,7 @@ export class EdgeNode implements HealthSource, PusherHost {
   async close(): Promise<void> {
     this.draining = true;
     this.heartbeat.stop();
-    for (const session of this.sessions) session.close(CloseCode.GoingAway, 'server shutting down');
+    this.lifecycle.closeAll();
     const deadline = Date.now() + 3000;
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,73 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { openSse } from './sse-reader.js';
 import { T, TestServer } from './support.js';
 import { SECRET, token } from './tokens.js';
-
-interface SseEvent {
-  event: string;
-  id?: string;
-  data: string;
-  retry?: number;
-}
-
-/** An EventSource-like reader over fetch: parses events as they stream in. */
-async function openSse(url: string, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers, signal: controller.signal });
-  const events: SseEvent[] = [];
-  let ended = false;
-  const pump = (async () => {
-    if (res.body === null) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = block.split('\n').filter((l) => !l.startsWith(':'));
-          if (fields.length > 0) {
-            const get = (name: string) => fields.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-            const retry = get('retry');
-            events.push({
-              event: get('event') ?? 'message',
-              id: get('id'),
-              data: get('data') ?? '',
-              ...(retry === undefined ? {} : { retry: Number(retry) }),
-            });
-          }
-          end = buffer.indexOf('\n\n');
-        }
-      }
-    } catch {
-      // aborted
-    }
-    ended = true;
-  })();
-  const waitFor = async (match: (e: SseEvent[]) => boolean, timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!match(events)) {
-      if (Date.now() > deadline) assert.fail(`timed out; events so far: ${JSON.stringify(events)}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return events;
-  };
-  return {
-    res,
-    events,
-    waitFor,
-    messages: () => events.filter((e) => e.event === 'message'),
-    get ended() {
-      return ended;
-    },
-    close: async () => {
-      controller.abort();
-      await pump;
-    },
-  };
-}
 
 describe('SSE fallback: GET /sse', () => {
   let server: TestServer;
@@ -148,6 +83,32 @@ describe('SSE fallback: GET /sse', () => {
     while (server.node.edge.stats.connections !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     assert.equal(server.node.edge.stats.connections, before);
     assert.equal(server.node.edge.registry.subscribersOf('count').size, 0);
+  });
+});
+
+describe('SSE fallback: subscribes are not client messages', () => {
+  it('subscribes to more topics than the rate burst allows messages, without spending the budget', T, async () => {
+    // The URL's topics are subscribed directly by the session, not sent as frames a client could be limited for.
+    const server = await TestServer.start({ MESSAGE_RATE_LIMIT: '1', MESSAGE_RATE_BURST: '2' });
+    try {
+      const topics = ['r1', 'r2', 'r3', 'r4', 'r5'];
+      const sse = await openSse(`${server.url}/sse?topics=${topics.join(',')}`);
+      await sse.waitFor((e) => e.filter((x) => x.event === 'ack').length === topics.length);
+      assert.equal(server.node.edge.stats.rateLimitCloses, 0);
+      const session = [...server.node.edge.sessions].find((s) => s.passive && !s.closed);
+      assert.ok(session !== undefined, 'the SSE session');
+      assert.equal(session.bucket.take() && session.bucket.take(), true, 'the whole burst is left');
+      for (const topic of topics) await server.publish(topic, topic);
+      await sse.waitFor(() => sse.messages().length === topics.length);
+      assert.deepEqual(
+        sse.messages().map((e) => JSON.parse(e.data).data),
+        topics,
+      );
+      assert.equal(sse.ended, false);
+      await sse.close();
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { encodeMessageFrame } from '@switchboard/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
-import { OutboundMessage } from '../src/transport/outbound-message.js';
+import { TextMessage } from '../src/transport/text-message.js';
 import { WsTransport } from '../src/transport/websocket/ws-transport.js';
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -29,7 +29,7 @@ describe('WsTransport.bufferedBytes (the send-buffer figure fan-out checks per d
 
   it('counts queued frames, then what the socket holds while the client does not read, and 0 once it read', async () => {
     const { transport, client, server } = await pair(wss);
-    const message = new OutboundMessage(Buffer.from(encodeMessageFrame('t', 1, JSON.stringify({ filler: 'x'.repeat(16_000) }))));
+    const message = new TextMessage(Buffer.from(encodeMessageFrame('t', 1, JSON.stringify({ filler: 'x'.repeat(16_000) }))));
     const frameBytes = message.wsFrame.length;
     let received = 0;
     client.on('message', () => received++);
@@ -66,7 +66,7 @@ describe('WsTransport.bufferedBytes (the send-buffer figure fan-out checks per d
 
   it('queues nothing once closing, and drops what a peer-closed socket was sent', async () => {
     const { transport, client, server } = await pair(wss);
-    const message = new OutboundMessage(Buffer.from(encodeMessageFrame('t', 1, '"x"')));
+    const message = new TextMessage(Buffer.from(encodeMessageFrame('t', 1, '"x"')));
     const closed = new Promise((resolve) => server.once('close', resolve));
     client.close();
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -110,10 +110,24 @@ export class PresenceAggregator {
     return this.index.top(n);
   }
 
-  /** Starts collecting the topics whose users change (see PresenceIndex.touchedTopics); returns the live set. */
-  watchTopicUsers(): Set<string> {
+  /**
+   * Starts collecting the topics whose users change, that become occupied or empty, and (for
+   * `watchCounts`) whose subscriber count changes (see PresenceIndex.touchedTopics); returns the live set.
+   */
+  watchTopicUsers(watchCounts: ((topic: string) => boolean) | null = null): Set<string> {
+    this.index.watchCounts = watchCounts;
     this.index.touchedTopics ??= new Set();
     return this.index.touchedTopics;
+  }
+
+  /** Subscribers of `topic` over all nodes, as of the last sweep (cheap: no user union). */
+  subscribers(topic: string): number {
+    return this.index.subscribers(topic);
+  }
+
+  /** True during the quiet time after start: the state is being learned, nothing is announced. */
+  quiet(): boolean {
+    return this.now() < this.quietUntil;
   }
 
   /** Topics starting with `prefix` and their subscriber counts (see PresenceIndex.topicsWithPrefix). */
@@ -207,7 +221,7 @@ export class PresenceAggregator {
     reason: TransitionReason,
     at: number,
   ): void {
-    if (this.now() < this.quietUntil) return;
+    if (this.quiet()) return;
     this.options.onTransition?.({ event, user, node: node.id, inc: node.inc, seq: node.seq, reason, at });
   }
 

@@ -6,6 +6,7 @@ export * from './presence-routes.js';
 export * from './presence-server.js';
 export * from './presence-service.js';
 export * from './pusher/pusher-channel-source.js';
+export * from './user-event-webhook.js';
 export * from './user-events.js';
 export * from './user-transition.js';
 export * from './webhook-sender.js';

@@ -46,8 +46,10 @@ const round = (n: number) => Math.round(n * 10) / 10;
  */
 export class PresenceIndex {
   readonly nodes = new Map<string, NodeView>();
-  /** When set, every topic whose users change is added here (the Pusher member events read and clear it). */
+  /** When set, every topic whose users change, or that gains its first or loses its last subscriber, is added here (the Pusher layer reads and clears it). */
   touchedTopics: Set<string> | null = null;
+  /** Topics whose every subscriber-count change (not only to and from zero) also goes to `touchedTopics`. */
+  watchCounts: ((topic: string) => boolean) | null = null;
   /** Subscribers per topic over all nodes. */
   private readonly topicTotals = new Map<string, number>();
   /** Number of nodes each online user is connected to. */
@@ -58,9 +60,16 @@ export class PresenceIndex {
     if (count === before) return;
     if (count === 0) node.topics.delete(topic);
     else node.topics.set(topic, count);
-    const total = (this.topicTotals.get(topic) ?? 0) + count - before;
+    const was = this.topicTotals.get(topic) ?? 0;
+    const total = was + count - before;
     if (total > 0) this.topicTotals.set(topic, total);
     else this.topicTotals.delete(topic);
+    if (was > 0 !== total > 0 || this.watchCounts?.(topic) === true) this.touchedTopics?.add(topic);
+  }
+
+  /** Subscribers of `topic` over all nodes. */
+  subscribers(topic: string): number {
+    return this.topicTotals.get(topic) ?? 0;
   }
 
   addTopicUser(node: NodeView, topic: string, user: string): void {

@@ -3,7 +3,7 @@ import type { PresenceService } from './presence-service.js';
 
 /** The presence service's metrics, read at scrape time. */
 export function registerPresenceMetrics(registry: Registry, service: PresenceService): void {
-  const { aggregator, events, webhook, stats } = service;
+  const { aggregator, events, webhook, stats, pusherWebhooks } = service;
   const summary = () => aggregator.summary();
   gaugeFrom(registry, 'switchboard_presence_nodes', 'Edges reporting', () => summary().nodes.length);
   gaugeFrom(registry, 'switchboard_presence_connections', 'Client connections over all edges', () => summary().connections);
@@ -34,6 +34,34 @@ export function registerPresenceMetrics(registry: Registry, service: PresenceSer
     'Events not published on $presence.users',
     () => events.stats.publishFailures,
   );
+  if (pusherWebhooks !== null) {
+    const hooks = () => pusherWebhooks.stats();
+    gaugeFrom(registry, 'switchboard_presence_pusher_webhook_queue', 'Pusher webhook requests waiting', () => pusherWebhooks.pending);
+    counterFrom(
+      registry,
+      'switchboard_presence_pusher_webhook_delivered_total',
+      'Pusher webhook requests accepted',
+      () => hooks().delivered,
+    );
+    counterFrom(
+      registry,
+      'switchboard_presence_pusher_webhook_failures_total',
+      'Pusher webhook attempts failed (retried)',
+      () => hooks().failures,
+    );
+    counterFrom(
+      registry,
+      'switchboard_presence_pusher_webhook_dropped_total',
+      'Pusher webhook requests dropped (full queue)',
+      () => hooks().dropped,
+    );
+    counterFrom(
+      registry,
+      'switchboard_presence_pusher_webhook_rejected_total',
+      'Pusher webhook requests refused (4xx)',
+      () => hooks().rejected,
+    );
+  }
   if (webhook === null) return;
   gaugeFrom(registry, 'switchboard_presence_webhook_queue', 'Events waiting for the webhook', () => webhook.pending);
   counterFrom(registry, 'switchboard_presence_webhook_delivered_total', 'Events the webhook accepted', () => webhook.stats.delivered);

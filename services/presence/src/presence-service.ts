@@ -7,7 +7,10 @@ import { PresenceAggregator } from './aggregator.js';
 import type { PresenceSettings } from './config.js';
 import { registerPresenceMetrics } from './presence-metrics.js';
 import { presenceRoutes } from './presence-routes.js';
+import { PusherChannelAnswers } from './pusher/pusher-channel-answers.js';
+import { PusherClientEventHooks } from './pusher/pusher-client-event-hooks.js';
 import { PusherMemberEvents } from './pusher/pusher-member-events.js';
+import { PusherWebhooks } from './pusher/pusher-webhooks.js';
 import { UserEvents } from './user-events.js';
 import { WebhookSender } from './webhook-sender.js';
 
@@ -43,6 +46,10 @@ export class PresenceService {
   private stopWatch: (() => void) | null = null;
   /** Presence channel member events of the Pusher apps (null unless PUSHER_APPS is set and events can be published). */
   private pusher: PusherMemberEvents | null = null;
+  /** The Pusher apps' webhooks (null unless some app has one). */
+  readonly pusherWebhooks: PusherWebhooks | null = null;
+  private pusherClientEvents: PusherClientEventHooks | null = null;
+  private pusherAnswers: PusherChannelAnswers | null = null;
 
   private constructor(private readonly options: PresenceServiceOptions) {
     const { settings, log, publisher } = options;
@@ -53,13 +60,27 @@ export class PresenceService {
         ? null
         : new WebhookSender({
             url: settings.PRESENCE_WEBHOOK_URL,
-            secret: settings.PRESENCE_WEBHOOK_SECRET ?? null,
             queueLimit: settings.PRESENCE_WEBHOOK_QUEUE,
             timeoutMs: settings.PRESENCE_WEBHOOK_TIMEOUT_MS,
             maxBackoffMs: settings.PRESENCE_WEBHOOK_MAX_BACKOFF_MS,
             log,
           });
-    this.events = new UserEvents(this.webhook, settings.PRESENCE_USERS_TOPIC ? publisher : null, log);
+    const apps = settings.PUSHER_APPS;
+    if (apps.list.some((app) => app.webhooks.length > 0)) {
+      this.pusherWebhooks = new PusherWebhooks(apps, {
+        queueLimit: settings.PRESENCE_WEBHOOK_QUEUE,
+        timeoutMs: settings.PRESENCE_WEBHOOK_TIMEOUT_MS,
+        maxBackoffMs: settings.PRESENCE_WEBHOOK_MAX_BACKOFF_MS,
+        log,
+        now: this.now,
+      });
+    }
+    this.events = new UserEvents(
+      this.webhook,
+      settings.PRESENCE_WEBHOOK_SECRET ?? null,
+      settings.PRESENCE_USERS_TOPIC ? publisher : null,
+      log,
+    );
     this.aggregator = new PresenceAggregator({
       intervalMs: settings.PRESENCE_INTERVAL_MS,
       now: this.now,
@@ -78,9 +99,18 @@ export class PresenceService {
       // Reports were lost while the bus was down: ask everyone again.
       if (state === 'up') service.requestSync(null, true);
     });
-    if (settings.PUSHER_APPS.enabled && options.publisher !== null) {
-      service.pusher = new PusherMemberEvents(service.aggregator, bus, options.publisher, options.log);
+    const apps = settings.PUSHER_APPS;
+    if (apps.enabled && options.publisher !== null) {
+      service.pusher = new PusherMemberEvents(service.aggregator, bus, options.publisher, options.log, service.pusherWebhooks, apps);
       await service.pusher.start();
+    }
+    if (apps.enabled) {
+      service.pusherAnswers = new PusherChannelAnswers(service.aggregator, apps, () => service.ready());
+      await service.pusherAnswers.start(bus);
+    }
+    if (service.pusherWebhooks?.wants('client_event') === true) {
+      service.pusherClientEvents = new PusherClientEventHooks(apps, service.pusherWebhooks);
+      await service.pusherClientEvents.start(bus);
     }
     service.sweepTimer = setInterval(
       () => {
@@ -109,6 +139,9 @@ export class PresenceService {
     clearInterval(this.sweepTimer);
     this.stopWatch?.();
     await this.pusher?.stop();
+    await this.pusherAnswers?.stop();
+    await this.pusherClientEvents?.stop();
+    await this.pusherWebhooks?.stop();
     await this.subscription?.unsubscribe().catch(() => undefined);
     this.subscription = null;
     await this.webhook?.stop();

@@ -1,4 +1,5 @@
 import type { Publisher } from '@switchboard/history';
+import { userEventRequest } from './user-event-webhook.js';
 import { PRESENCE_USERS_TOPIC, type UserEvent, type UserTransition, userEventOf } from './user-transition.js';
 import type { WebhookSender } from './webhook-sender.js';
 
@@ -17,6 +18,8 @@ export class UserEvents {
 
   constructor(
     private readonly webhook: WebhookSender | null,
+    /** Signs the webhook requests (PRESENCE_WEBHOOK_SECRET); null = unsigned. */
+    private readonly secret: string | null,
     private readonly publisher: Publisher | null,
     private readonly log: { warn(obj: object, msg: string): void },
   ) {}
@@ -26,7 +29,7 @@ export class UserEvents {
     this.stats[event.event]++;
     this.recent.push(event);
     if (this.recent.length > 50) this.recent.shift();
-    this.webhook?.enqueue(event);
+    this.webhook?.enqueue(userEventRequest(event, this.secret));
     this.publisher?.publish(PRESENCE_USERS_TOPIC, JSON.stringify(event)).catch((err: unknown) => {
       this.stats.publishFailures++;
       this.log.warn({ err, event: event.id }, `presence event not published on ${PRESENCE_USERS_TOPIC}`);

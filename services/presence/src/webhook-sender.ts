@@ -1,18 +1,16 @@
-import { createHmac } from 'node:crypto';
-import type { UserEvent } from './user-transition.js';
-
-export const SIGNATURE_HEADER = 'x-switchboard-signature';
-export const EVENT_ID_HEADER = 'x-switchboard-event-id';
-
-/** `sha256=<hex HMAC-SHA256 of the body>`, the value of X-Switchboard-Signature. */
-export function signBody(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** One POST, formatted and signed by its producer (native user events, Pusher webhooks). */
+export interface WebhookRequest {
+  /** Names the request in logs (an event id, a body hash). */
+  id: string;
+  /** JSON, sent as `application/json`. */
+  body: string;
+  /** Extra headers (signature, key, event id). */
+  headers: Record<string, string>;
 }
 
 export interface WebhookOptions {
+  /** Never logged (it may carry a token). */
   url: string;
-  /** Null: requests are not signed. */
-  secret: string | null;
   /** Events waiting at most; past it the oldest is dropped. */
   queueLimit: number;
   timeoutMs: number;
@@ -20,6 +18,8 @@ export interface WebhookOptions {
   baseBackoffMs?: number;
   maxBackoffMs: number;
   log: { warn(obj: object, msg: string): void };
+  /** Added to every log line (e.g. the Pusher app id). */
+  logContext?: object;
 }
 
 export interface WebhookStats {
@@ -36,14 +36,14 @@ export interface WebhookStats {
 type Outcome = { ok: true } | { ok: false; retry: boolean; afterMs?: number; why: string };
 
 /**
- * Delivers user events to the webhook, one at a time and in order, each POST signed. A failed
+ * Delivers requests to one webhook URL, one at a time and in order. A failed
  * delivery (network error, timeout, 408, 429, 5xx) is retried with exponential backoff and
  * jitter (honouring Retry-After), so delivery is at-least-once while the process lives; the
  * queue is bounded and drops its oldest event when full.
  */
 export class WebhookSender {
   readonly stats: WebhookStats = { delivered: 0, attempts: 0, failures: 0, dropped: 0, rejected: 0 };
-  private readonly queue: UserEvent[] = [];
+  private readonly queue: WebhookRequest[] = [];
   private readonly abort = new AbortController();
   private wake: (() => void) | null = null;
   private stopped = false;
@@ -58,7 +58,7 @@ export class WebhookSender {
     return this.queue.length;
   }
 
-  enqueue(event: UserEvent): void {
+  enqueue(event: WebhookRequest): void {
     if (this.stopped) return;
     if (this.queue.length >= this.options.queueLimit) {
       this.queue.shift();
@@ -95,7 +95,7 @@ export class WebhookSender {
         }
         if (!outcome.retry) {
           this.stats.rejected++;
-          this.options.log.warn({ event: event.id, why: outcome.why }, 'presence webhook refused an event; dropped');
+          this.options.log.warn({ ...this.options.logContext, event: event.id, why: outcome.why }, 'webhook refused a request; dropped');
           break;
         }
         this.stats.failures++;
@@ -103,8 +103,8 @@ export class WebhookSender {
         const wait = Math.min(this.options.maxBackoffMs, Math.max(outcome.afterMs ?? 0, backoff / 2 + Math.random() * (backoff / 2)));
         if (attempt === 1 || attempt % 10 === 0) {
           this.options.log.warn(
-            { event: event.id, attempt, why: outcome.why, retryInMs: Math.round(wait) },
-            'presence webhook failed; retrying',
+            { ...this.options.logContext, event: event.id, attempt, why: outcome.why, retryInMs: Math.round(wait) },
+            'webhook failed; retrying',
           );
         }
         await this.sleep(wait);
@@ -114,15 +114,14 @@ export class WebhookSender {
     }
   }
 
-  private async post(event: UserEvent): Promise<Outcome> {
-    const { url, secret, timeoutMs } = this.options;
-    const body = JSON.stringify(event);
+  private async post(request: WebhookRequest): Promise<Outcome> {
+    const { url, timeoutMs } = this.options;
+    const { body } = request;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'switchboard-presence',
-      [EVENT_ID_HEADER]: event.id,
+      ...request.headers,
     };
-    if (secret !== null) headers[SIGNATURE_HEADER] = signBody(secret, body);
     this.stats.attempts++;
     try {
       const res = await fetch(url, {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebhookReceiver } from '@switchboard/testkit';
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, signBody, userEventRequest } from '../src/user-event-webhook.js';
 import type { UserEvent } from '../src/user-transition.js';
-import { EVENT_ID_HEADER, SIGNATURE_HEADER, signBody, WebhookSender } from '../src/webhook-sender.js';
+import { WebhookSender } from '../src/webhook-sender.js';
 
 const SECRET = 'test-secret';
 const quiet = { warn: () => undefined };
@@ -27,7 +28,6 @@ describe('WebhookSender', () => {
   const sender = (options: Partial<ConstructorParameters<typeof WebhookSender>[0]> = {}) => {
     const s = new WebhookSender({
       url: receiver.url,
-      secret: SECRET,
       queueLimit: 100,
       timeoutMs: 1000,
       baseBackoffMs: 20,
@@ -50,7 +50,7 @@ describe('WebhookSender', () => {
     receiver.requests.length = 0;
     receiver.respond = () => 204;
     const s = sender();
-    for (let i = 0; i < 5; i++) s.enqueue(event(i, i % 2 === 0 ? 'online' : 'offline'));
+    for (let i = 0; i < 5; i++) s.enqueue(userEventRequest(event(i, i % 2 === 0 ? 'online' : 'offline'), SECRET));
     await receiver.until((r) => r.length === 5);
     receiver.requests.forEach((r, i) => {
       assert.equal(r.method, 'POST');
@@ -68,8 +68,8 @@ describe('WebhookSender', () => {
     receiver.requests.length = 0;
     receiver.respond = (_r, i) => (i < 3 ? 503 : 200);
     const s = sender();
-    s.enqueue(event(1));
-    s.enqueue(event(2));
+    s.enqueue(userEventRequest(event(1), SECRET));
+    s.enqueue(userEventRequest(event(2), SECRET));
     await receiver.until((r) => r.filter((x) => x.status === 200).length === 2);
     assert.deepEqual(
       receiver.requests.map((r) => [JSON.parse(r.body).id, r.status]),
@@ -89,7 +89,7 @@ describe('WebhookSender', () => {
     const url = down.url;
     await down.close();
     const s = sender({ url });
-    s.enqueue(event(1));
+    s.enqueue(userEventRequest(event(1), SECRET));
     await new Promise((r) => setTimeout(r, 150));
     assert.ok(s.stats.failures >= 2, `${s.stats.failures} failures`);
     assert.equal(s.pending, 1);
@@ -99,8 +99,8 @@ describe('WebhookSender', () => {
     receiver.requests.length = 0;
     receiver.respond = (r) => (JSON.parse(r.body).id === 'id-1' ? 400 : 200);
     const s = sender();
-    s.enqueue(event(1));
-    s.enqueue(event(2));
+    s.enqueue(userEventRequest(event(1), SECRET));
+    s.enqueue(userEventRequest(event(2), SECRET));
     await until(() => s.stats.delivered === 1);
     assert.deepEqual([s.stats.rejected, s.stats.delivered, receiver.requests.length], [1, 1, 2]);
   });
@@ -109,7 +109,7 @@ describe('WebhookSender', () => {
     receiver.requests.length = 0;
     receiver.respond = () => 500;
     const s = sender({ queueLimit: 3, baseBackoffMs: 10_000, maxBackoffMs: 10_000 });
-    for (let i = 0; i < 6; i++) s.enqueue(event(i));
+    for (let i = 0; i < 6; i++) s.enqueue(userEventRequest(event(i), SECRET));
     assert.deepEqual([s.pending, s.stats.dropped], [3, 3]);
     await s.stop();
     receiver.respond = () => 200;
@@ -117,8 +117,8 @@ describe('WebhookSender', () => {
 
   it('leaves the signature out when no secret is set', async () => {
     receiver.requests.length = 0;
-    const s = sender({ secret: null });
-    s.enqueue(event(9));
+    const s = sender();
+    s.enqueue(userEventRequest(event(9), null));
     await receiver.until((r) => r.length === 1);
     assert.equal(receiver.requests[0]?.headers[SIGNATURE_HEADER], undefined);
   });

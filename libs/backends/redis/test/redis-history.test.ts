@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { HistoryUnavailableError, Publisher, publishesOnAppend } from '@switchboard/history';
 import { runHistoryConformance } from '@switchboard/history/conformance';
-import { encodeMessageFrame } from '@switchboard/protocol';
+import { encodeBinaryMessageFrame, encodeEnvelope, encodeMessageFrame } from '@switchboard/protocol';
 import { type BrokerHandle, startRedis, startRedisCluster } from '@switchboard/testkit';
 import { Cluster, Redis } from 'ioredis';
 import { openBackend } from '../../open-backend.js';
@@ -78,6 +79,22 @@ for (const mode of ['redis', 'redis-cluster'] as const) {
         tips.map((t) => t.offset),
         [1, 2, 3, 4],
       );
+    });
+
+    it('publishes a bytes message as its binary frame (u64 offset), with the envelope before it', async () => {
+      const topic = `${fresh()}.bytes`;
+      const got: Buffer[] = [];
+      await bus.subscribe(topic, (_t, p) => got.push(Buffer.from(p)));
+      const data = Buffer.from(randomBytes(256));
+      const envelope = encodeEnvelope(1234.5, null);
+      await store.append(topic, '"json first"');
+      const tip = await store.append(topic, data, undefined, envelope);
+      const deadline = Date.now() + 5000;
+      while (got.length < 2 && Date.now() < deadline) await sleep(5);
+      assert.equal(tip.offset, 2);
+      assert.deepEqual(got[1], Buffer.concat([envelope, encodeBinaryMessageFrame(topic, 2, data)]));
+      const [, stored] = (await store.since(topic, 0, 10)).messages;
+      assert.deepEqual(stored, { offset: 2, data });
     });
 
     it('goes through the Publisher without a second bus publish', async () => {

@@ -175,3 +175,20 @@ test('an unknown app key gets pusher:error 4001 and the close', async () => {
   const closed = await ws.closed;
   assert.equal(closed.code, 4001);
 });
+
+test('a connection is welcomed with pusher:connection_established: a socket id and activity_timeout = HEARTBEAT_MS in s', async () => {
+  const ws = await WsTestClient.connect(`ws://127.0.0.1:${server.node.port}/app/${APP.key}?protocol=7`, { welcome: false });
+  try {
+    const established = await ws.next((f) => f.event === 'pusher:connection_established');
+    const data = JSON.parse(String(established.data)) as { socket_id: string; activity_timeout: number };
+    assert.match(data.socket_id, /^\d+\.\d+$/);
+    assert.equal(data.activity_timeout, 25, 'the default HEARTBEAT_MS, 25000 ms');
+    // Nothing native leaks onto a Pusher connection: the welcome is the only frame so far.
+    assert.deepEqual(
+      ws.frames.map((f) => f.event ?? f.op),
+      ['pusher:connection_established'],
+    );
+  } finally {
+    ws.close();
+  }
+});

@@ -1,6 +1,11 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { md5Hex, signRequest } from '@switchboard/pusher-protocol';
+import type { WebhookReceiver } from '@switchboard/testkit';
 import Pusher from 'pusher';
 import PusherJs from 'pusher-js';
 
@@ -71,6 +76,25 @@ export async function pusherJs(edgeUrl: string, options: { key?: string; authUrl
   return client;
 }
 
+/** What a test closes at its end: the pusher-js clients and auth endpoints it opened. */
+export interface Opened {
+  clients: PusherJs[];
+  servers: Array<{ close(): void }>;
+}
+
+/**
+ * A connected pusher-js client on `edgeUrl` with its own auth endpoint (the app's `pusher`
+ * library, pointed at the api at `apiUrl`) that grants presence as member `id`; both go into `opened`.
+ */
+export async function memberClient(edgeUrl: string, apiUrl: string, id: string, opened: Opened): Promise<PusherJs> {
+  const auth = await authEndpoint(pusherServer(apiUrl));
+  auth.user = { id, name: id };
+  opened.servers.push(auth.server);
+  const client = await pusherJs(edgeUrl, { authUrl: auth.url });
+  opened.clients.push(client);
+  return client;
+}
+
 /** Resolves once the channel is subscribed; rejects on pusher:subscription_error. */
 export function subscribed(client: PusherJs, name: string): Promise<ReturnType<PusherJs['subscribe']>> {
   const channel = client.subscribe(name);
@@ -114,4 +138,41 @@ export function signedFetch(apiUrl: string, method: 'GET' | 'POST', path: string
   params.set('auth_signature', signRequest(app.secret, method, path, params));
   const query = [...params].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   return fetch(`${apiUrl}${path}?${query}`, { method, body, headers: { 'content-type': 'application/json' } });
+}
+
+/** Writes a JSON `PUSHER_APPS` file (a temporary directory) and returns its path. */
+export function appsFile(apps: object[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'pusher-apps-')), 'apps.json');
+  writeFileSync(file, JSON.stringify(apps));
+  return file;
+}
+
+/** One event of a Pusher webhook body. */
+export interface HookEvent {
+  name: string;
+  channel: string;
+  user_id?: string;
+  event?: string;
+  data?: string;
+  socket_id?: string;
+}
+
+/**
+ * Every event the receiver got so far, in order; each request is checked by the `pusher`
+ * library's own `webhook()` helper (X-Pusher-Key and X-Pusher-Signature against the app).
+ */
+export function webhookEvents(receiver: WebhookReceiver, server: Pusher): HookEvent[] {
+  return receiver.requests.flatMap((r) => {
+    const hook = server.webhook({ headers: r.headers, rawBody: r.body });
+    assert.ok(hook.isValid(), `a webhook the pusher library does not accept: ${JSON.stringify(r.headers)} ${r.body}`);
+    assert.ok(Math.abs(hook.getTime().getTime() - Date.now()) < 60_000, 'time_ms is now');
+    return hook.getEvents() as unknown as HookEvent[];
+  });
+}
+
+/** The events named `name` (optionally on `channel`), as `channel[:user_id]` strings. */
+export function named(events: HookEvent[], name: string, channel?: string): string[] {
+  return events
+    .filter((e) => e.name === name && (channel === undefined || e.channel === channel))
+    .map((e) => (e.user_id === undefined ? e.channel : `${e.channel}:${e.user_id}`));
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type PusherJs from 'pusher-js';
 import { TestServer } from '../test-server.js';
-import { APP, authEndpoint, collect, PUSHER_APPS, pusherJs, pusherServer, subscribed, until } from './pusher-kit.js';
+import { APP, authEndpoint, collect, memberClient, PUSHER_APPS, pusherJs, pusherServer, subscribed, until } from './pusher-kit.js';
 
 const INTERVAL_MS = 300;
 let server: TestServer;
@@ -82,14 +82,7 @@ test('client events on an app that enables them: to the others, not echoed, with
   writeFileSync(file, JSON.stringify([{ ...APP, clientEvents: true }]));
   const chatty = await TestServer.start({ PUSHER_APPS: file, PRESENCE_INTERVAL_MS: String(INTERVAL_MS) });
   try {
-    const join = async (id: string) => {
-      const auth = await authEndpoint(pusherServer(chatty.url));
-      auth.user = { id, name: id };
-      servers.push(auth.server);
-      const client = await pusherJs(chatty.url, { authUrl: auth.url });
-      clients.push(client);
-      return client;
-    };
+    const join = (id: string) => memberClient(chatty.url, chatty.url, id, { clients, servers });
     const [dan, eve] = [await join('dan'), await join('eve')];
     const chDan = await subscribed(dan, 'presence-chat');
     const chEve = await subscribed(eve, 'presence-chat');

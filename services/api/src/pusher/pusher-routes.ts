@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Publisher } from '@switchboard/history';
 import { BodyTooLargeError, decodePathSegment, RateLimits, Router, readBody, sendJson, sendText } from '@switchboard/http';
 import {
+  type ChannelOccupancy,
+  type ChannelSelection,
+  type ChannelSource,
   channelKind,
   channelTopic,
   encodePusherEvent,
@@ -14,24 +17,12 @@ import type { ApiConfig } from '../config.js';
 import { type EventToPublish, type ParsedEvents, parseBatchBody, parseEventBody } from './pusher-event-body.js';
 import { checkRequestSignature, type Refusal } from './pusher-request-auth.js';
 
-/** Occupancy of an app's channels, cluster-wide (from the presence service). */
-export interface ChannelOccupancy {
-  channel: string;
-  subscribers: number;
-  /** Distinct presence members (presence channels only). */
-  users: string[];
-}
-
-/** Where the HTTP API reads which channels are occupied; null where no presence data is at hand. */
-export interface PusherChannelSource {
-  channels(appId: string): ChannelOccupancy[];
-}
-
 export interface PusherApiDeps {
   config: Pick<ApiConfig, 'MAX_MESSAGE_BYTES' | 'MAX_BATCH_BYTES' | 'MAX_BATCH_MESSAGES' | 'API_RATE_LIMIT'> & { PUSHER_APPS: PusherApps };
   publisher: Publisher;
   log: Logger;
-  channels: PusherChannelSource | null;
+  /** Where channel queries read the presence aggregate (in process, or the presence replicas over the bus). */
+  channels: ChannelSource;
 }
 
 /** Pusher's error shape: a status and a plain-text body. */
@@ -98,11 +89,20 @@ export function pusherRoutes({ config, publisher, log, channels }: PusherApiDeps
     }
   };
 
-  const occupancy = (res: ServerResponse, app: PusherApp): ChannelOccupancy[] | null => {
-    const list = channels?.channels(app.id) ?? null;
-    if (list === null)
-      refuse(res, { status: 501, message: 'channel information needs the presence service (all-in-one or PRESENCE on this api)' });
-    return list;
+  /** The selected channels; answers 429 or 503 and returns null when refused or the presence service cannot be asked. */
+  const occupancy = async (res: ServerResponse, app: PusherApp, selection: ChannelSelection): Promise<ChannelOccupancy[] | null> => {
+    // A query costs one delivery of the app's rate: it is a bus round trip and a scan on a presence replica.
+    if (!limits.take(`pusher:${app.id}`, 1)) {
+      refuse(res, { status: 429, message: `over ${config.API_RATE_LIMIT} requests per second` });
+      return null;
+    }
+    try {
+      return await channels.channels(app.id, selection);
+    } catch (err) {
+      log.warn({ err, app: app.id }, 'pusher channel query not answered');
+      refuse(res, { status: 503, message: 'channel information is unavailable (no presence service answered); retry later' });
+      return null;
+    }
   };
 
   return new Router()
@@ -121,11 +121,15 @@ export function pusherRoutes({ config, publisher, log, channels }: PusherApiDeps
       const info = (url.searchParams.get('info') ?? '').split(',');
       if (info.includes('user_count') && !prefix.startsWith('presence-'))
         return refuse(res, { status: 400, message: 'info=user_count needs filter_by_prefix=presence-' });
-      const list = occupancy(res, ok.app);
+      const list = await occupancy(res, ok.app, { prefix, users: false });
       if (list === null) return;
-      const out: Record<string, { user_count?: number }> = {};
-      for (const c of list)
-        if (c.channel.startsWith(prefix)) out[c.channel] = info.includes('user_count') ? { user_count: c.users.length } : {};
+      const out: Record<string, { user_count?: number; subscription_count?: number }> = {};
+      for (const c of list) {
+        const attrs: { user_count?: number; subscription_count?: number } = {};
+        if (info.includes('user_count')) attrs.user_count = c.userCount;
+        if (info.includes('subscription_count')) attrs.subscription_count = c.subscriptions;
+        out[c.channel] = attrs;
+      }
       sendJson(res, 200, { channels: out });
     })
     .on('GET', /^\/apps\/([^/]+)\/channels\/([^/]+)$/, async (req, res, [id, rawName], url) => {
@@ -133,16 +137,15 @@ export function pusherRoutes({ config, publisher, log, channels }: PusherApiDeps
       const name = decodePathSegment(rawName ?? '');
       if (ok === null) return;
       if (!isValidChannel(name)) return refuse(res, { status: 400, message: 'invalid channel name' });
-      const list = occupancy(res, ok.app);
+      const info = (url.searchParams.get('info') ?? '').split(',');
+      if (info.includes('user_count') && channelKind(name) !== 'presence')
+        return refuse(res, { status: 400, message: 'user_count is only for presence channels' });
+      const list = await occupancy(res, ok.app, { prefix: '', channel: name, users: false });
       if (list === null) return;
       const c = list.find((x) => x.channel === name);
-      const info = (url.searchParams.get('info') ?? '').split(',');
       const body: Record<string, unknown> = { occupied: c !== undefined };
-      if (info.includes('subscription_count')) body.subscription_count = c?.subscribers ?? 0;
-      if (info.includes('user_count')) {
-        if (channelKind(name) !== 'presence') return refuse(res, { status: 400, message: 'user_count is only for presence channels' });
-        body.user_count = c?.users.length ?? 0;
-      }
+      if (info.includes('subscription_count')) body.subscription_count = c?.subscriptions ?? 0;
+      if (info.includes('user_count')) body.user_count = c?.userCount ?? 0;
       sendJson(res, 200, body);
     })
     .on('GET', /^\/apps\/([^/]+)\/channels\/([^/]+)\/users$/, async (req, res, [id, rawName], url) => {
@@ -151,7 +154,7 @@ export function pusherRoutes({ config, publisher, log, channels }: PusherApiDeps
       if (ok === null) return;
       if (!isValidChannel(name) || channelKind(name) !== 'presence')
         return refuse(res, { status: 400, message: 'users are only listed for presence channels' });
-      const list = occupancy(res, ok.app);
+      const list = await occupancy(res, ok.app, { prefix: '', channel: name, users: true });
       if (list === null) return;
       const users = list.find((x) => x.channel === name)?.users ?? [];
       sendJson(res, 200, { users: users.map((u) => ({ id: u })) });

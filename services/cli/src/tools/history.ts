@@ -26,7 +26,7 @@ exit: 0 done, 1 refused or unreachable, 2 bad usage
     try {
       while (left > 0) {
         const page = await publisher.history(topic, { since, limit: Math.min(1000, left) });
-        for (const m of page.messages) await printLine(JSON.stringify({ topic, offset: m.offset, data: m.data }));
+        for (const m of page.messages) await printLine(JSON.stringify(historyLine(topic, m.offset, m.data)));
         left -= page.messages.length;
         const last = page.messages.at(-1)?.offset;
         if (last === undefined || last >= page.offset) break;
@@ -38,3 +38,9 @@ exit: 0 done, 1 refused or unreachable, 2 bad usage
     }
   },
 });
+
+/** One printed line: bytes (a Uint8Array from the publisher) as base64 with `"encoding":"base64"`, like the API gives them. */
+function historyLine(topic: string, offset: number, data: unknown): object {
+  if (!(data instanceof Uint8Array)) return { topic, offset, data };
+  return { topic, offset, encoding: 'base64', data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
+}

@@ -1,9 +1,11 @@
+import { BASE64_ENCODING, readBinaryMessageHead } from '@switchboard/protocol';
 import WebSocket from 'ws';
 
-/** One delivered message as the tail hands it on. */
+/** One delivered message as the tail hands it on: a bytes message as base64 with `encoding` (as SSE and history give it). */
 export interface TailMessage {
   topic: string;
   offset: number | null;
+  encoding?: typeof BASE64_ENCODING;
   data: unknown;
 }
 
@@ -75,6 +77,7 @@ export class TopicTail {
     ws.on('message', (raw, binary) => {
       this.silentMs = 0;
       if (!binary) this.frame(ws, JSON.parse(raw.toString()) as Record<string, unknown>);
+      else this.binaryMessage(raw as Buffer);
     });
     ws.on('error', () => undefined); // followed by close
     ws.on('close', (code, reason) => this.closed(ws, code, reason.toString()));
@@ -127,6 +130,14 @@ export class TopicTail {
     }
   }
 
+  /** A bytes message (WebSocket binary frame): handed on as base64 with `"encoding":"base64"`. */
+  private binaryMessage(frame: Buffer): void {
+    const head = readBinaryMessageHead(frame);
+    if (head === null) return;
+    const data = frame.subarray(head.payloadStart).toString('base64');
+    this.message({ topic: head.topic, offset: head.offset, encoding: BASE64_ENCODING, data });
+  }
+
   private message(f: Record<string, unknown>): void {
     const topic = String(f.topic);
     const offset = typeof f.offset === 'number' ? f.offset : null;
@@ -136,7 +147,8 @@ export class TopicTail {
       if (offset <= position.offset && !(offset === 1 && position.offset > 1)) return;
       position.offset = offset;
     }
-    const message: TailMessage = { topic, offset, data: f.data };
+    const message: TailMessage =
+      f.encoding === BASE64_ENCODING ? { topic, offset, encoding: BASE64_ENCODING, data: f.data } : { topic, offset, data: f.data };
     this.chain = this.chain.then(() => this.options.onMessage(message));
   }
 

@@ -1,9 +1,9 @@
 import type { BusSubscription } from '@switchboard/bus';
 import type { HistoryPage, HistoryStore } from '@switchboard/history';
-import { CloseCode, encodeMessageFrame } from '@switchboard/protocol';
+import { CloseCode } from '@switchboard/protocol';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Subscription } from '../session/session.js';
-import { OutboundMessage } from '../transport/outbound-message.js';
+import { messageFromBus, messageFromHistory, type OutboundMessage } from '../transport/outbound-message.js';
 import { fanOut } from './fan-out.js';
 
 /** A gap fetch that failed is retried this often, this many times (10 s), … */
@@ -46,7 +46,7 @@ export class Interest {
   /** Called once per bus message for this topic or pattern. */
   receive(payload: Uint8Array): void {
     this.deps.stats.busMessages++;
-    const message = OutboundMessage.fromBus(payload);
+    const message = messageFromBus(payload);
     if (message.envelope === null) this.accept(message, false);
     else this.deps.stats.delivery.deliver(message, this.subscribers.size, () => this.accept(message, false));
   }
@@ -129,7 +129,7 @@ export class Interest {
       for (const entry of page.messages) {
         if (entry.offset <= this.lastOffset) continue;
         this.lastOffset = entry.offset;
-        const message = new OutboundMessage(Buffer.from(encodeMessageFrame(this.key, entry.offset, entry.data)));
+        const message = messageFromHistory(this.key, entry.offset, entry.data);
         fanOut(this.subscribers, message, this.deps.sendBufferLimit, this.deps.stats);
       }
     }

@@ -1,9 +1,8 @@
 import type { HistoryPage, HistoryStore } from '@switchboard/history';
 import type { StreamPosition } from '@switchboard/protocol';
-import { encodeMessageFrame, encodeServerFrame } from '@switchboard/protocol';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Subscription } from '../session/session.js';
-import { OutboundMessage } from '../transport/outbound-message.js';
+import { messageFromHistory } from '../transport/outbound-message.js';
 import { cutSlowConsumer } from './fan-out.js';
 import type { Interest } from './interest.js';
 
@@ -12,12 +11,28 @@ export const REPLAY_PAGE = 32;
 /** How often a waiting replay looks again (unsubscribed? closed?) when the socket does not drain. */
 const RECHECK_MS = 100;
 
-/** How a replay is paced: MAX_SEND_BUFFER_BYTES and SEND_STALL_TIMEOUT_MS. */
-export interface ReplayLimits {
-  /** The session's budget of bytes owed to its client (unsent + held); over it: 4008. */
+/** What every catch-up of an edge uses: its history, stats and limits (built once, see ClientRequests). */
+export interface ReplayContext {
+  history: HistoryStore;
+  stats: EdgeStats;
+  /** HISTORY_SIZE: the most missed messages one catch-up replays. */
+  maxMessages: number;
+  /** MAX_SEND_BUFFER_BYTES: the session's budget of bytes owed to its client (unsent + held); over it: 4008. */
   sendBufferLimit: number;
-  /** A replay waiting this long for a socket that does not drain closes the session with 4008. */
+  /** SEND_STALL_TIMEOUT_MS: a replay waiting this long for a socket that does not drain closes the session with 4008. */
   stallTimeoutMs: number;
+}
+
+/** One subscribe to bring up to date. */
+export interface CatchUpRequest {
+  /** The subscription, registered and holding live messages. */
+  sub: Subscription;
+  /** The subscribe's id, echoed in its ack. */
+  id: number | undefined;
+  /** Where the client left off; undefined: it starts at the tip (nothing is replayed). */
+  since: StreamPosition | undefined;
+  /** The topic's Interest, told the tip read here (its ordering starts there); undefined when there is none. */
+  interest: Interest | undefined;
 }
 
 /**
@@ -32,30 +47,21 @@ export interface ReplayLimits {
  * socket that does not drain for `stallTimeoutMs` while a replay waits on it is a slow
  * consumer: 4008. An unsubscribe or close ends the replay at its next step.
  */
-export async function catchUp(
-  sub: Subscription,
-  history: HistoryStore,
-  since: StreamPosition | undefined,
-  limit: number,
-  id: number | undefined,
-  stats: EdgeStats,
-  interest: Interest | undefined,
-  limits: ReplayLimits,
-): Promise<void> {
+export async function catchUp(request: CatchUpRequest, context: ReplayContext): Promise<void> {
+  const { sub, id, since, interest } = request;
+  const { history, stats, maxMessages: limit } = context;
   const transport = sub.session.transport;
   if (since === undefined) {
     const tip = await stats.delivery.timeRead(() => history.tip(sub.key));
     interest?.noteTip(tip.offset, tip.epoch);
     if (!sub.active) return ackWithoutOffset(sub, id);
-    transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: tip.offset, epoch: tip.epoch }));
+    transport.send({ op: 'ack', id, topic: sub.key, offset: tip.offset, epoch: tip.epoch });
     return release(sub, tip.offset, stats);
   }
   let page = await stats.delivery.timeRead(() => history.since(sub.key, since.offset, Math.min(limit, REPLAY_PAGE), since.epoch));
   interest?.noteTip(page.offset, page.epoch);
   if (!sub.active) return ackWithoutOffset(sub, id);
-  transport.sendText(
-    encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: page.offset, epoch: page.epoch, recovered: page.complete }),
-  );
+  transport.send({ op: 'ack', id, topic: sub.key, offset: page.offset, epoch: page.epoch, recovered: page.complete });
   const epoch = page.epoch;
   const tip = page.offset;
   let lastSent = since.epoch === undefined || since.epoch === epoch ? since.offset : 0;
@@ -63,8 +69,8 @@ export async function catchUp(
   for (;;) {
     for (const entry of page.messages) {
       if (entry.offset <= lastSent || entry.offset > tip) continue;
-      if (!(await roomToSend(sub, limits, stats))) return;
-      transport.sendMessage(new OutboundMessage(Buffer.from(encodeMessageFrame(sub.key, entry.offset, entry.data))));
+      if (!(await roomToSend(sub, context))) return;
+      transport.sendMessage(messageFromHistory(sub.key, entry.offset, entry.data));
       stats.deliveries++;
       lastSent = entry.offset;
       sent++;
@@ -87,9 +93,9 @@ export async function catchUp(
  * cut, 4008). The stall is the session's, not this replay's: a client that undoes each
  * subscribe and sends the next cannot restart the clock.
  */
-async function roomToSend(sub: Subscription, limits: ReplayLimits, stats: EdgeStats): Promise<boolean> {
+async function roomToSend(sub: Subscription, context: ReplayContext): Promise<boolean> {
   const session = sub.session;
-  const lowWater = limits.sendBufferLimit / 4;
+  const lowWater = context.sendBufferLimit / 4;
   for (;;) {
     if (!sub.active || session.closed) return false;
     const buffered = session.transport.bufferedBytes;
@@ -100,8 +106,8 @@ async function roomToSend(sub: Subscription, limits: ReplayLimits, stats: EdgeSt
     }
     // Progress (the client took bytes) restarts the clock.
     if (session.stall === null || buffered < session.stall.bytes) session.stall = { since: now, bytes: buffered };
-    else if (now - session.stall.since >= limits.stallTimeoutMs) {
-      cutSlowConsumer(session, stats);
+    else if (now - session.stall.since >= context.stallTimeoutMs) {
+      cutSlowConsumer(session, context.stats);
       return false;
     }
     await session.transport.drained(RECHECK_MS);
@@ -116,7 +122,7 @@ export function answerLive(sub: Subscription, id: number | undefined, stats: Edg
 
 /** An ack without offset: for a live-only subscribe, or one the client undid while in flight. */
 function ackWithoutOffset(sub: Subscription, id: number | undefined): void {
-  sub.session.transport.sendText(encodeServerFrame({ op: 'ack', id, topic: sub.key, offset: null, epoch: null }));
+  sub.session.transport.send({ op: 'ack', id, topic: sub.key, offset: null, epoch: null });
 }
 
 /** Sends the held live messages newer than `lastSent` (all when null) and opens the gate. */

@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { HistoryStore } from '@switchboard/history';
 import { errorFrame, type PusherApp, type PusherApps, PusherError } from '@switchboard/pusher-protocol';
 import type { WebSocket } from 'ws';
 import type { Session } from '../session/session.js';
-import { connectionEstablished } from './pusher-frames.js';
+import { PusherCache } from './pusher-cache.js';
+import { PusherClientEventReports } from './pusher-client-event-reports.js';
 import type { PusherHost } from './pusher-host.js';
 import { PusherPresence } from './pusher-presence.js';
 import { PusherRequests } from './pusher-requests.js';
@@ -35,6 +37,8 @@ function refuse(ws: WebSocket, code: number, message: string): void {
 export class PusherEndpoint {
   /** Presence channels of this edge (members, their list and events). */
   readonly presence: PusherPresence;
+  /** Client events reported to the presence service for `client_event` webhooks. */
+  readonly clientEventReports: PusherClientEventReports;
   private readonly requests: PusherRequests;
   /** Open connections per app on this edge (for the app's `maxConnections`). */
   private readonly perApp = new Map<string, number>();
@@ -42,9 +46,11 @@ export class PusherEndpoint {
   constructor(
     private readonly host: PusherHost,
     private readonly apps: PusherApps,
+    history: HistoryStore | null,
   ) {
     this.presence = new PusherPresence(host);
-    this.requests = new PusherRequests(host, this.presence);
+    this.clientEventReports = new PusherClientEventReports(host, apps);
+    this.requests = new PusherRequests(host, this.presence, this.clientEventReports, new PusherCache(host, history));
   }
 
   matches(path: string): boolean {
@@ -81,7 +87,6 @@ export class PusherEndpoint {
     const { host } = this;
     const transport = new PusherTransport(ws, app, newSocketId(), this.presence);
     const session: Session = host.openSession(transport);
-    session.welcomed = true;
     this.perApp.set(app.id, (this.perApp.get(app.id) ?? 0) + 1);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) this.requests.onText(session, transport, data.toString('utf8'));
@@ -99,6 +104,6 @@ export class PusherEndpoint {
       host.closeSession(session);
       for (const sub of subs) this.presence.leave(sub);
     });
-    transport.sendPusher(connectionEstablished(transport.socketId, Math.max(1, Math.round(host.config.HEARTBEAT_MS / 1000))));
+    host.welcome(session);
   }
 }

@@ -22,6 +22,8 @@ export interface PusherHost {
   readonly log: Logger;
   /** A new counted session over `transport`. */
   openSession(transport: Transport): Session;
+  /** Welcomes the session (its transport turns `welcome` into `pusher:connection_established`). */
+  welcome(session: Session): void;
   /** Forgets a closed session and drops its subscriptions. */
   closeSession(session: Session): void;
 }

@@ -10,9 +10,10 @@ import {
   topicChannel,
 } from '@switchboard/pusher-protocol';
 import type { Subscription } from '../session/session.js';
-import { OutboundMessage } from '../transport/outbound-message.js';
+import { TextMessage } from '../transport/text-message.js';
 import { frameText } from '../transport/websocket/ws-frame.js';
 import type { PusherHost } from './pusher-host.js';
+import { isCountEvent, SubscriptionCounts } from './pusher-subscription-counts.js';
 
 /** How long a first subscriber waits for the presence service's member list before going on without it. */
 const SNAPSHOT_TIMEOUT_MS = 1500;
@@ -43,6 +44,8 @@ export class PusherPresence {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly members = new Map<Subscription, PresenceMember>();
   private readonly replies = new Map<number, (reply: MembersReply) => void>();
+  /** Subscription count events forwarded per channel (any channel kind but presence). */
+  private readonly counts = new SubscriptionCounts();
   private nextRequest = 1;
   private replySubscription: Promise<unknown> | null = null;
 
@@ -75,8 +78,9 @@ export class PusherPresence {
     return this.members.get(sub);
   }
 
-  /** A local presence subscription ended. */
+  /** A local subscription ended (any channel: the last one forgets the channel's count). */
   leave(sub: Subscription): void {
+    if (this.host.registry.subscribersOf(sub.key).size === 0) this.counts.forget(sub.key);
     const member = this.members.get(sub);
     if (member === undefined) return;
     this.members.delete(sub);
@@ -95,10 +99,11 @@ export class PusherPresence {
   }
 
   /**
-   * Whether a member event from the bus changes this edge's view (and so goes to clients): run
+   * Whether a member event (or a subscription count) from the bus changes this edge's view (and so goes to clients): run
    * once per message per edge, before fan-out. Any other frame passes.
    */
   admits(topic: string, frame: Uint8Array): boolean {
+    if (isCountEvent(frame)) return this.counts.admits(topic, frame);
     if (frame.length < MEMBER_EVENT.length || Buffer.compare(frame.subarray(0, MEMBER_EVENT.length), MEMBER_EVENT) !== 0) return true;
     const view = this.views.get(topic);
     if (view === undefined) return false;
@@ -153,7 +158,7 @@ export class PusherPresence {
   /** Sends a member event to this edge's subscribers of the channel (not through the bus: the presence service tells the others). */
   private announce(topic: string, channel: string, event: string, data: object, exclude: string | null): void {
     const payload = encodeMessageFrame(topic, null, encodePusherEvent({ event, channel, data: JSON.stringify(data) }));
-    const message = new OutboundMessage(Buffer.from(payload));
+    const message = new TextMessage(Buffer.from(payload));
     const json = JSON.stringify({ event, channel, data: JSON.stringify(data) });
     message.pusher = { frame: frameText(Buffer.from(json)), exclude };
     for (const sub of this.host.registry.subscribersOf(topic)) {

@@ -13,6 +13,8 @@ import {
 } from '@switchboard/pusher-protocol';
 import { release } from '../delivery/recovery.js';
 import { type Session, Subscription } from '../session/session.js';
+import { isCacheChannel, type PusherCache } from './pusher-cache.js';
+import type { PusherClientEventReports } from './pusher-client-event-reports.js';
 import { PONG, signinSuccess, subscriptionError, subscriptionSucceeded } from './pusher-frames.js';
 import type { PusherHost } from './pusher-host.js';
 import type { PusherPresence } from './pusher-presence.js';
@@ -66,6 +68,8 @@ export class PusherRequests {
   constructor(
     private readonly host: PusherHost,
     private readonly presence: PusherPresence,
+    private readonly clientEventReports: PusherClientEventReports,
+    private readonly cache: PusherCache,
   ) {}
 
   onText(session: Session, transport: PusherTransport, text: string): void {
@@ -166,7 +170,8 @@ export class PusherRequests {
         return;
       }
       transport.sendPusher(subscriptionSucceeded(channel, members));
-      release(sub, null, stats);
+      if (isCacheChannel(channel)) await this.cache.replay(sub, transport, channel);
+      else release(sub, null, stats);
     } catch (err) {
       if (sub.active) this.unsubscribe(session, topic);
       log.warn({ err, app: app.id, channel }, 'pusher subscribe failed');
@@ -202,6 +207,7 @@ export class PusherRequests {
       const event = { event: message.event, channel, data: message.data ?? null, ...(userId === undefined ? {} : { user_id: userId }) };
       await publisher.publish(topic, encodePusherEvent(event, socketId));
       stats.published++;
+      this.clientEventReports.report(app, channel, message.event, event.data, socketId, userId);
     } catch (err) {
       log.warn({ err, app: app.id, channel }, 'pusher client event not published');
       transport.sendPusher(errorFrame(null, 'the message bus is unavailable; the client event was not sent'));

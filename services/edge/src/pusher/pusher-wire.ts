@@ -1,5 +1,5 @@
 import { splitPusherEvent } from '@switchboard/pusher-protocol';
-import type { OutboundMessage } from '../transport/outbound-message.js';
+import type { TextMessage } from '../transport/text-message.js';
 import { frameText } from '../transport/websocket/ws-frame.js';
 import type { PusherPresence } from './pusher-presence.js';
 
@@ -16,7 +16,7 @@ export interface PusherWire {
  * so this is one copy into a WebSocket frame, no JSON. Null for a payload that is not a Pusher
  * event, or a presence member event that changes nothing on this edge (nothing is sent then).
  */
-export function pusherWireOf(message: OutboundMessage, presence: PusherPresence): PusherWire | null {
+export function pusherWireOf(message: TextMessage, presence: PusherPresence): PusherWire | null {
   let wire = message.pusher;
   if (wire === undefined) {
     const split = splitPusherEvent(message.payload);

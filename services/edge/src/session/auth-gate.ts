@@ -1,23 +1,30 @@
 import { TokenRejectedError, type TokenVerifier, type VerifiedToken } from '@switchboard/auth';
-import { CloseCode, type DecodeResult, encodeServerFrame, type RefreshFrame } from '@switchboard/protocol';
+import { CloseCode, type DecodeResult, type RefreshFrame } from '@switchboard/protocol';
 import type { Logger } from '@switchboard/telemetry';
-import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Session } from './session.js';
 
 /** Frames a client may pipeline behind its `connect` while the token is being checked. */
 const MAX_QUEUED_FRAMES = 32;
 
 export interface AuthGateOptions {
-  /** Null = auth off: `welcome` on open, no permission checks. */
+  /** Null = auth off: every session is welcomed at once, no permission checks. */
   verifier: TokenVerifier | null;
-  nodeId: string;
-  heartbeatMs: number;
   /** AUTH_TIMEOUT_MS: how long an opened connection may take to authenticate. */
   timeoutMs: number;
   /** AUTH_EXPIRY_GRACE_MS: a session is cut this long after its token's `exp`. */
   graceMs: number;
-  stats: EdgeStats;
   log: Logger;
+}
+
+/** What the gate decided about a session; the session lifecycle acts on it (see session-lifecycle.ts). */
+export interface AuthOutcomes {
+  /**
+   * The token is valid and grants something (applied to the session: user, permissions,
+   * expiry): welcome it, then process `held`, the frames that came in behind its `connect`.
+   */
+  passed(session: Session, held: readonly DecodeResult[]): void;
+  /** Close the session: 4001 (no, invalid or expired token, or too much before it) or 4003 (a token that grants nothing). */
+  refused(session: Session, code: number, reason: string): void;
 }
 
 /** A connection that has not been welcomed yet. */
@@ -25,39 +32,43 @@ interface Waiting {
   timer: NodeJS.Timeout;
   /** A `connect` (or the URL's token) is being verified. */
   verifying: boolean;
-  /** Frames that came in behind the `connect`, replayed after `welcome`. */
+  /** Frames that came in behind the `connect`, handed over with `passed`. */
   queue: DecodeResult[];
-  handle: (decoded: DecodeResult) => void;
 }
 
 /**
- * Authentication of client connections. With a verifier configured, a connection gets
- * `welcome` only after a valid token: the first frame must be `{"op":"connect","token"}` (or
- * the token comes in the URL, `/ws?token=`); no token within `timeoutMs`, an invalid one, or
- * any other frame first closes with 4001, and a valid token that grants nothing closes with
- * 4003. Afterwards the gate answers `refresh`, decides `subscribe`/`publish` from the token's
- * permissions, and tells the heartbeat when a session's token has expired.
+ * Authentication of client connections: it verifies tokens and holds frames, and reports what it
+ * decided to its `AuthOutcomes` (the session lifecycle welcomes or closes). With a verifier
+ * configured, a connection passes only with a valid token: the first frame must be
+ * `{"op":"connect","token"}` (or the token comes with the request, `/ws?token=`); no token within
+ * `timeoutMs`, an invalid one, or any other frame first is refused with 4001, and a valid token
+ * that grants nothing with 4003. Afterwards the gate answers `refresh`, decides
+ * `subscribe`/`publish` from the token's permissions, and tells the heartbeat when a session's
+ * token has expired.
  */
 export class AuthGate {
   private readonly waiting = new Map<Session, Waiting>();
   /** The latest refresh per session: an older one that completes later is ignored. */
   private readonly refreshes = new WeakMap<Session, number>();
 
-  constructor(private readonly options: AuthGateOptions) {}
+  constructor(
+    private readonly options: AuthGateOptions,
+    private readonly outcomes: AuthOutcomes,
+  ) {}
 
   get enabled(): boolean {
     return this.options.verifier !== null;
   }
 
-  /** A new connection: welcome it (auth off), or wait for its token. `handle` processes a frame after welcome. */
-  open(session: Session, urlToken: string | null, handle: (decoded: DecodeResult) => void): void {
-    if (this.options.verifier === null) {
-      this.welcome(session);
-      return;
-    }
+  /**
+   * A new connection, with auth on: waits (at most `timeoutMs`) for its token, the request's
+   * (`urlToken`) or its `connect` frame's, and reports `passed` or `refused`.
+   */
+  open(session: Session, urlToken: string | null): void {
+    if (this.options.verifier === null) return;
     const timer = setTimeout(() => this.refuse(session, CloseCode.Unauthorized, 'no connect frame in time'), this.options.timeoutMs);
     timer.unref();
-    this.waiting.set(session, { timer, verifying: false, queue: [], handle });
+    this.waiting.set(session, { timer, verifying: false, queue: [] });
     if (urlToken !== null) void this.connect(session, urlToken);
   }
 
@@ -109,7 +120,7 @@ export class AuthGate {
    * completes later is answered, not applied).
    */
   async refresh(session: Session, frame: RefreshFrame): Promise<void> {
-    const ack = () => session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, offset: null }));
+    const ack = () => session.transport.send({ op: 'ack', id: frame.id, offset: null });
     const verifier = this.options.verifier;
     if (verifier === null) {
       ack();
@@ -128,8 +139,7 @@ export class AuthGate {
     if (session.closed) return;
     if (this.refreshes.get(session) !== seq) {
       // A newer refresh was sent meanwhile: it decides the session's token; this one is still answered.
-      if (verified === null || reason !== '')
-        session.transport.sendText(encodeServerFrame({ op: 'error', id: frame.id, code: 'unauthorized', message: reason }));
+      if (verified === null || reason !== '') session.transport.send({ op: 'error', id: frame.id, code: 'unauthorized', message: reason });
       else ack();
       return;
     }
@@ -139,7 +149,7 @@ export class AuthGate {
         this.refuse(session, CloseCode.Unauthorized, 'token expired');
         return;
       }
-      session.transport.sendText(encodeServerFrame({ op: 'error', id: frame.id, code: 'unauthorized', message: reason }));
+      session.transport.send({ op: 'error', id: frame.id, code: 'unauthorized', message: reason });
       return;
     }
     if (verified.permissions.empty) {
@@ -171,11 +181,7 @@ export class AuthGate {
     }
     this.forget(session);
     this.grant(session, verified);
-    this.welcome(session);
-    for (const decoded of waiting.queue) {
-      if (session.closed) break;
-      waiting.handle(decoded);
-    }
+    this.outcomes.passed(session, waiting.queue);
   }
 
   private grant(session: Session, verified: VerifiedToken): void {
@@ -184,16 +190,8 @@ export class AuthGate {
     session.expiresAt = verified.expiresAt;
   }
 
-  private welcome(session: Session): void {
-    const { nodeId, heartbeatMs } = this.options;
-    session.welcomed = true;
-    session.transport.sendText(encodeServerFrame({ op: 'welcome', session: session.id, node: nodeId, heartbeat: heartbeatMs }));
-  }
-
   private refuse(session: Session, code: number, reason: string): void {
     this.forget(session);
-    if (session.closed) return;
-    this.options.stats.authCloses++;
-    session.close(code, reason);
+    if (!session.closed) this.outcomes.refused(session, code, reason);
   }
 }

@@ -4,9 +4,9 @@ import {
   type ClientFrame,
   CloseCode,
   type DecodeResult,
+  decodeBinaryClientFrame,
   decodeClientFrame,
   ErrorCode,
-  encodeServerFrame,
   isWildcard,
   type PublishFrame,
   type SubscribeFrame,
@@ -14,7 +14,7 @@ import {
 import type { Logger } from '@switchboard/telemetry';
 import type { EdgeConfig } from '../config.js';
 import { cutSlowConsumer } from '../delivery/fan-out.js';
-import { answerLive, catchUp } from '../delivery/recovery.js';
+import { answerLive, catchUp, type ReplayContext } from '../delivery/recovery.js';
 import type { SubscriptionRegistry } from '../delivery/subscription-registry.js';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import { traceClientPublish } from '../tracing/client-publish-span.js';
@@ -33,16 +33,45 @@ export interface ClientRequestDeps {
 }
 
 const replyError = (session: Session, id: number | undefined, code: ErrorCode, message: string) =>
-  session.transport.sendText(encodeServerFrame({ op: 'error', id, code, message }));
+  session.transport.send({ op: 'error', id, code, message });
 
 /**
  * Handles what a client sends: rate limit, decoding, then one op. Bad input never throws out
  * of here: it becomes an `error` frame or a close with the contract's code.
  */
 export class ClientRequests {
-  constructor(private readonly deps: ClientRequestDeps) {}
+  /** What catch-ups need (null with history off: subscribes are answered live). */
+  private readonly replay: ReplayContext | null;
 
+  constructor(private readonly deps: ClientRequestDeps) {
+    const { config, history, stats } = deps;
+    this.replay =
+      history === null
+        ? null
+        : {
+            history,
+            stats,
+            maxMessages: config.HISTORY_SIZE,
+            sendBufferLimit: config.MAX_SEND_BUFFER_BYTES,
+            stallTimeoutMs: config.SEND_STALL_TIMEOUT_MS,
+          };
+  }
+
+  /** A text frame: JSON (decode.ts). */
   onText(session: Session, text: string): void {
+    this.onFrame(session, text, decodeClientFrame);
+  }
+
+  /**
+   * A binary frame: a publish of bytes (libs/protocol binary-frame.ts). A malformed one is a
+   * protocol error (4400), like text that is not JSON.
+   */
+  onBinary(session: Session, bytes: Uint8Array): void {
+    this.onFrame(session, bytes, decodeBinaryClientFrame);
+  }
+
+  /** Rate limit, send-buffer check, decoding, then one op: the same for text and binary frames. */
+  private onFrame<F>(session: Session, frame: F, decode: (frame: F) => DecodeResult): void {
     if (session.closed || session.closing) return;
     session.alive = true;
     if (!session.bucket.take()) {
@@ -58,32 +87,19 @@ export class ClientRequests {
       cutSlowConsumer(session, this.deps.stats);
       return;
     }
-    const decoded = decodeClientFrame(text);
+    const decoded = decode(frame);
     if (!decoded.ok && decoded.error.fatal) {
       this.deps.stats.protocolErrors++;
       session.close(CloseCode.ProtocolError, decoded.error.message);
       return;
     }
-    // Before `welcome` (auth on, no valid token yet) only `connect` is accepted: see auth-gate.ts.
+    // Before `welcome` (auth on, no valid token yet) the gate holds frames and takes the `connect`: see auth-gate.ts.
     if (session.welcomed) this.handle(session, decoded);
     else this.deps.auth.beforeWelcome(session, decoded);
   }
 
-  /** A new connection: `welcome` now (auth off) or once its token is verified. */
-  onOpen(session: Session, urlToken: string | null): void {
-    this.deps.auth.open(session, urlToken, (decoded) => this.handle(session, decoded));
-  }
-
-  /** A binary frame is a protocol error: the contract is JSON text frames. */
-  onBinary(session: Session): void {
-    this.deps.stats.protocolErrors++;
-    session.close(CloseCode.ProtocolError, 'binary frames are not part of the protocol');
-  }
-
-  /** Drops every subscription of a closed session. */
-  onClose(session: Session): void {
-    session.closed = true;
-    this.deps.auth.forget(session);
+  /** Drops every subscription of a closed session (see SessionLifecycle.end). */
+  dropSubscriptions(session: Session): void {
     for (const sub of session.subscriptions.values()) {
       sub.active = false;
       this.deps.registry.remove(sub);
@@ -93,7 +109,7 @@ export class ClientRequests {
   }
 
   /** A decoded frame of a welcomed session: a refusal becomes an `error` frame. */
-  private handle(session: Session, decoded: DecodeResult): void {
+  handle(session: Session, decoded: DecodeResult): void {
     if (decoded.ok) this.dispatch(session, decoded.frame);
     else replyError(session, decoded.error.id, decoded.error.code, decoded.error.message);
   }
@@ -106,7 +122,7 @@ export class ClientRequests {
       case 'unsubscribe': {
         const sub = session.subscriptions.get(frame.topic);
         if (sub !== undefined) this.drop(session, sub);
-        session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, topic: frame.topic }));
+        session.transport.send({ op: 'ack', id: frame.id, topic: frame.topic });
         return;
       }
       case 'publish':
@@ -132,9 +148,13 @@ export class ClientRequests {
     this.deps.stats.subscriptions--;
   }
 
-  /** A subscribe (also called directly by transports that have no client frames, like `/poll`). */
+  /**
+   * A subscribe: from a client frame, or made on the client's behalf by the session lifecycle for
+   * transports that have no client frames (SSE, `/poll`). No rate budget is spent here.
+   */
   async subscribe(session: Session, frame: SubscribeFrame): Promise<void> {
     const { config, registry, history, stats, log, auth } = this.deps;
+    const replay = this.replay;
     if (!auth.maySubscribe(session, frame.topic)) {
       stats.forbidden++;
       replyError(session, frame.id, ErrorCode.Forbidden, `not allowed to subscribe to ${frame.topic}`);
@@ -142,9 +162,7 @@ export class ClientRequests {
     }
     if (session.subscriptions.has(frame.topic)) {
       const tip = history === null || isWildcard(frame.topic) ? null : await history.tip(frame.topic).catch(() => null);
-      session.transport.sendText(
-        encodeServerFrame({ op: 'ack', id: frame.id, topic: frame.topic, offset: tip?.offset ?? null, epoch: tip?.epoch ?? null }),
-      );
+      session.transport.send({ op: 'ack', id: frame.id, topic: frame.topic, offset: tip?.offset ?? null, epoch: tip?.epoch ?? null });
       return;
     }
     if (session.subscriptions.size >= config.MAX_SUBSCRIPTIONS) {
@@ -173,13 +191,11 @@ export class ClientRequests {
     try {
       await registry.add(sub);
       if (session.closed) return;
-      if (history !== null && !isWildcard(sub.key)) {
+      if (replay !== null && !isWildcard(sub.key)) {
         await session.startCatchUp(config.MAX_CONCURRENT_CATCHUPS);
         try {
-          const limits = { sendBufferLimit: config.MAX_SEND_BUFFER_BYTES, stallTimeoutMs: config.SEND_STALL_TIMEOUT_MS };
-          await traceRecovery(sub.key, frame.since, () =>
-            catchUp(sub, history, frame.since, config.HISTORY_SIZE, frame.id, stats, registry.interestIn(sub.key), limits),
-          );
+          const request = { sub, id: frame.id, since: frame.since, interest: registry.interestIn(sub.key) };
+          await traceRecovery(sub.key, frame.since, () => catchUp(request, replay));
         } finally {
           session.endCatchUp();
         }
@@ -210,7 +226,7 @@ export class ClientRequests {
     try {
       const { offset, epoch } = await publisher.publish(frame.topic, frame.data);
       stats.published++;
-      session.transport.sendText(encodeServerFrame({ op: 'ack', id: frame.id, offset, epoch }));
+      session.transport.send({ op: 'ack', id: frame.id, offset, epoch });
     } catch (err) {
       log.warn({ err, topic: frame.topic }, 'client publish failed');
       replyError(session, frame.id, ErrorCode.Unavailable, 'the message bus is unavailable, the message was not accepted');

@@ -1,8 +1,8 @@
-import { CloseCode } from '@switchboard/protocol';
+import { CloseCode, type PingFrame } from '@switchboard/protocol';
 import type { EdgeStats } from '../metrics/edge-stats.js';
 import type { Session } from './session.js';
 
-const PING = JSON.stringify({ op: 'ping' });
+const PING: PingFrame = { op: 'ping' };
 
 /**
  * One timer for all connections: every `intervalMs` a session that sent nothing since the last
@@ -41,7 +41,7 @@ export class Heartbeat {
       }
       // A passive session (SSE) cannot answer; its ping only keeps proxies from timing out.
       if (!session.passive) session.alive = false;
-      session.transport.sendText(PING);
+      session.transport.send(PING);
     }
   }
 

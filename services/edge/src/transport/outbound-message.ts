@@ -1,50 +1,29 @@
-import { type BusEnvelope, envelopeLength, type MessageHeader, readEnvelope, readMessageHeader } from '@switchboard/protocol';
-import type { PusherWire } from '../pusher/pusher-wire.js';
-import { frameText } from './websocket/ws-frame.js';
+import { encodeMessageBytes, envelopeLength, isBinaryMessage, type MessageData, readEnvelope } from '@switchboard/protocol';
+import { BinaryMessage } from './binary-message.js';
+import { TextMessage } from './text-message.js';
 
 /**
- * One bus message on its way to local subscribers. Each encoding is built at most once, on
- * first use, and the same bytes go to every subscriber.
+ * A message on its way to local subscribers (`Transport.sendMessage`), built once and shared by
+ * all of them. Its `kind` tells a transport how to encode it: `text` is a JSON `message` frame
+ * (TextMessage), `binary` a bytes message's binary frame (BinaryMessage). A new kind joins this union and brings its own shared encodings; every kind
+ * offers `payload` (its size counts against send buffers), `topic`, `offset`, `envelope` and
+ * `wsFrame` (the WebSocket frame every subscriber gets).
  */
-export class OutboundMessage {
-  private frame: Buffer | undefined;
-  private header: MessageHeader | null | undefined;
-  /** The message as the Pusher endpoint sends it, built once on first use (see pusher/pusher-wire.ts). */
-  pusher: PusherWire | null | undefined;
+export type OutboundMessage = TextMessage | BinaryMessage;
 
-  /**
-   * `payload` is the encoded `message` frame; `envelope` what the bus message carried before it
-   * (publish time, trace context), null for a plain frame.
-   */
-  constructor(
-    readonly payload: Uint8Array,
-    readonly envelope: BusEnvelope | null = null,
-  ) {}
+/**
+ * A message as it came off the bus: the envelope, when there is one, is read and cut off (a view,
+ * no copy); the first byte of the frame tells bytes (binary frame) from JSON (`{`).
+ */
+export function messageFromBus(bytes: Uint8Array): OutboundMessage {
+  const length = envelopeLength(bytes);
+  const frame = length === 0 ? bytes : bytes.subarray(length);
+  const envelope = length === 0 ? null : readEnvelope(bytes);
+  return isBinaryMessage(frame) ? new BinaryMessage(frame, envelope) : new TextMessage(frame, envelope);
+}
 
-  /** A message as it came off the bus: the envelope, when there is one, is read and cut off (a view, no copy). */
-  static fromBus(bytes: Uint8Array): OutboundMessage {
-    const length = envelopeLength(bytes);
-    return length === 0 ? new OutboundMessage(bytes) : new OutboundMessage(bytes.subarray(length), readEnvelope(bytes));
-  }
-
-  /** The WebSocket frame carrying the payload. */
-  get wsFrame(): Buffer {
-    if (this.frame === undefined) this.frame = frameText(this.payload);
-    return this.frame;
-  }
-
-  /** The message's offset (null when history is off or the payload is not a message frame). */
-  get offset(): number | null {
-    return this.readHeader()?.offset ?? null;
-  }
-
-  /** The message's concrete topic (null when the payload is not a message frame). */
-  get topic(): string | null {
-    return this.readHeader()?.topic ?? null;
-  }
-
-  private readHeader(): MessageHeader | null {
-    if (this.header === undefined) this.header = readMessageHeader(this.payload);
-    return this.header;
-  }
+/** A history entry (replay, gap repair) as a message of its kind. */
+export function messageFromHistory(topic: string, offset: number, data: MessageData): OutboundMessage {
+  const frame = encodeMessageBytes(topic, offset, data);
+  return typeof data === 'string' ? new TextMessage(frame) : new BinaryMessage(frame);
 }

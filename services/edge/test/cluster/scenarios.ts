@@ -3,7 +3,9 @@
  * fan-out across 3 edge processes, interest counting, and a broker restart mid-stream.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { readBinaryMessageHead } from '@switchboard/protocol';
 import { createClient } from '@switchboard/sdk';
 import { type BrokerHandle, requestJson, startCluster, type TestCluster, WsTestClient } from '@switchboard/testkit';
 import { WebSocket } from 'ws';
@@ -153,6 +155,42 @@ export function runClusterScenarios(name: string, startBroker: () => Promise<Bro
         for (const client of clients) client.close();
       },
     );
+
+    it('carries bytes across edges and apis: one binary frame each, the same bytes replayed from history', async () => {
+      const topic = 'bytes.t';
+      const bytes = Array.from({ length: 5 }, (_, i) => randomBytes(i === 0 ? 256 : 1 + i * 97));
+      const live = await Promise.all(cluster.edges.map((edge) => WsTestClient.connect(edge.wsUrl)));
+      await Promise.all(live.map((client, i) => client.request({ op: 'subscribe', id: i + 1, topic })));
+      const apis = cluster.apis;
+      const offsets: number[] = [];
+      for (const [i, b] of bytes.entries()) {
+        const api = apis[i % apis.length] ?? cluster.api;
+        const res = await requestJson(`${api.url}/v1/publish?topic=${topic}`, {
+          raw: b,
+          headers: { 'content-type': 'application/octet-stream' },
+        });
+        assert.equal(res.status, 200);
+        offsets.push((res.body as { offset: number }).offset);
+        if (i === 2) await requestJson(`${api.url}/v1/publish`, { body: { topic, data: { json: i } } });
+      }
+      const payloads = (frames: Array<Record<string, unknown>>) =>
+        frames.map((f) => {
+          const frame = f.bytes as Buffer;
+          const head = readBinaryMessageHead(frame);
+          return { offset: head?.offset, bytes: frame.subarray(head?.payloadStart) };
+        });
+      const expected = bytes.map((b, i) => ({ offset: offsets[i], bytes: b }));
+      for (const client of live) {
+        assert.deepEqual(payloads(await client.collect((f) => f.op === 'binary', bytes.length, 20_000)), expected);
+        assert.equal(client.messages(topic).length, 1, 'the JSON message came as a text frame');
+      }
+      // A late subscriber on another edge replays the bytes from the backend's history.
+      const late = await WsTestClient.connect((cluster.edges[2] ?? cluster.edges[0])?.wsUrl ?? '');
+      const ack = await late.request({ op: 'subscribe', id: 1, topic, since: { offset: 0 } });
+      assert.equal(ack.recovered, true);
+      assert.deepEqual(payloads(await late.collect((f) => f.op === 'binary', bytes.length, 20_000)), expected);
+      for (const client of [...live, late]) client.close();
+    });
 
     it('sends an edge no bus message for a topic none of its clients wants', async () => {
       const [wanting, other1, other2] = cluster.edges;

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@switchboard/protocol';
 import type { EdgeConfig } from '../../config.js';
 import { corsHeaders } from '../../http/cors.js';
-import type { ClientRequests } from '../../session/client-requests.js';
 import type { Session } from '../../session/session.js';
-import type { Transport } from '../transport.js';
+import type { SessionLifecycle } from '../../session/session-lifecycle.js';
+import { subscribesOf } from '../sse/sse-request.js';
 import type { UpgradeGuard } from '../websocket/upgrade-guard.js';
 import { PollLimits } from './poll-limits.js';
 import { type PollRequest, parsePollRequest } from './poll-request.js';
@@ -13,19 +13,18 @@ import { type PollAnswer, PollTransport } from './poll-transport.js';
 export interface PollEndpointDeps {
   config: EdgeConfig;
   guard: UpgradeGuard;
-  requests: ClientRequests;
+  /** The edge's sessions: a poll is one (MAX_CONNECTIONS, auth, welcome, its subscribes, cleanup). */
+  lifecycle: SessionLifecycle;
   /** With auth on a poll without `token` is refused at once (401). */
   authRequired: boolean;
   /** False while starting or draining: polls get 503. */
   ready: () => boolean;
-  /** The edge's session bookkeeping (MAX_CONNECTIONS, stats, cleanup on close). */
-  openSession: (transport: Transport) => Session | null;
-  closeSession: (session: Session) => void;
 }
 
 /**
  * `GET /poll?topics=a,b&since=a:41,b:7[&wait=ms][&token=…]`: stateless long-polling. Each poll is
- * a short-lived Session over a PollTransport: the same auth, permissions, subscribe and history
+ * a short-lived Session over a PollTransport, started by the session lifecycle with the poll's
+ * topics as its subscribes: the same auth, permissions, subscribe and history
  * catch-up paths as WebSocket and SSE, dropped again once answered. Nothing is kept between
  * polls: the client's `since` (from the last answer's `positions`) is the whole state, so any
  * edge can answer any poll and the history fills what happened between two polls.
@@ -80,39 +79,27 @@ export class PollEndpoint {
   }
 
   private start(res: ServerResponse, request: PollRequest, cors: Record<string, string>, release: () => void): void {
-    const { config, requests } = this.deps;
+    const { config, lifecycle } = this.deps;
     let session: Session | null = null;
-    const end = () => {
+    const answer = (result: PollAnswer) => {
       release();
       this.waiting.delete(transport);
-      if (session !== null) {
-        session.closed = true;
-        this.deps.closeSession(session);
-      }
-    };
-    const subscribe = () =>
-      request.topics.forEach((topic, i) => {
-        const since = request.since.get(topic);
-        if (session !== null)
-          void requests.subscribe(session, { op: 'subscribe', id: i + 1, topic, ...(since === undefined ? {} : { since }) });
-      });
-    const answer = (result: PollAnswer) => {
-      end();
+      if (session !== null) lifecycle.end(session);
       send(res, result.status, cors, result.body);
     };
-    const transport = new PollTransport(request.topics, request.since, request.waitMs, config.MAX_SEND_BUFFER_BYTES, subscribe, answer);
+    const transport = new PollTransport(request.topics, request.since, request.waitMs, config.MAX_SEND_BUFFER_BYTES, answer);
     this.waiting.add(transport);
-    session = this.deps.openSession(transport);
-    if (session === null) {
+    if (lifecycle.full) {
       transport.close(1001, 'full');
       return;
     }
+    session = lifecycle.open(transport);
     session.passive = true;
     // The client went away before its answer: drop the subscriptions now.
     res.once('close', () => {
       if (!res.writableEnded) transport.close(1000, 'client gone');
     });
-    requests.onOpen(session, request.token);
+    lifecycle.start(session, { token: request.token, subscribes: subscribesOf(request.topics, request.since) });
   }
 }
 

@@ -1,4 +1,4 @@
-import { CloseCode, ErrorCode, readMessageHeader, type ServerFrame, type StreamPosition } from '@switchboard/protocol';
+import { CloseCode, type ControlFrame, ErrorCode, type StreamPosition, type SubscribeAckFrame } from '@switchboard/protocol';
 import type { OutboundMessage } from '../outbound-message.js';
 import type { Transport } from '../transport.js';
 
@@ -40,6 +40,23 @@ const ERROR_STATUS: Record<string, number> = {
   [ErrorCode.Unavailable]: 503,
 };
 
+/** A message as an element of the answer's list: its pieces (views, no copy) and their size. */
+interface Element {
+  parts: Buffer[];
+  length: number;
+}
+
+/**
+ * A message's element: its JSON `message` frame without its `op` (a view, no copy): the text
+ * frame itself, or for bytes the shared base64 form with `"encoding":"base64"`.
+ */
+function messageElement(message: OutboundMessage): Element {
+  const json = message.kind === 'text' ? message.payload : message.json;
+  const frame = Buffer.isBuffer(json) ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength);
+  const parts = frame.subarray(0, OP_PREFIX.length).equals(OP_PREFIX) ? [OPEN_BRACE, frame.subarray(OP_PREFIX.length)] : [frame];
+  return { parts, length: frame.length };
+}
+
 const errorAnswer = (status: number, code: string, message: string): PollAnswer => ({
   status,
   body: Buffer.from(JSON.stringify({ error: { code, message } })),
@@ -70,8 +87,6 @@ export class PollTransport implements Transport {
     since: ReadonlyMap<string, StreamPosition>,
     waitMs: number,
     private readonly maxBytes: number,
-    /** Runs once the session is welcomed (auth passed): then it subscribes. */
-    private readonly onWelcome: () => void,
     /** Receives the one answer. */
     private readonly onAnswer: (answer: PollAnswer) => void,
   ) {
@@ -85,37 +100,50 @@ export class PollTransport implements Transport {
     return this.acked === this.topics.size;
   }
 
-  sendText(text: string): void {
+  send(frame: ControlFrame): void {
     if (this.done) return;
-    const frame = JSON.parse(text) as ServerFrame;
-    if (frame.op === 'welcome') this.onWelcome();
-    else if (frame.op === 'reconnect') this.answer();
-    else if (frame.op === 'error') this.finish(errorAnswer(ERROR_STATUS[frame.code] ?? 400, frame.code, frame.message));
-    else if (frame.op === 'ack' && 'topic' in frame && 'epoch' in frame) {
-      const state = this.topics.get(frame.topic);
-      if (state === undefined || state.position !== null) return;
-      state.position = { offset: frame.offset, epoch: frame.epoch, ...(frame.recovered === false ? { recovered: false } : {}) };
-      this.acked++;
-      if (this.ready && (this.parts.length > 0 || this.due)) this.flushSoon();
+    switch (frame.op) {
+      case 'reconnect':
+        this.answer();
+        return;
+      case 'error':
+        this.finish(errorAnswer(ERROR_STATUS[frame.code] ?? 400, frame.code, frame.message));
+        return;
+      case 'ack':
+        // A subscribe's ack carries the topic's position; other acks (publish, unsubscribe) cannot occur here.
+        if ('topic' in frame && 'epoch' in frame) this.noteAck(frame);
+        return;
+      case 'welcome':
+      case 'ping':
+        // Welcome: the session lifecycle subscribes next; ping: the answer is bounded by its wait.
+        return;
     }
+  }
+
+  private noteAck(frame: SubscribeAckFrame): void {
+    const state = this.topics.get(frame.topic);
+    if (state === undefined || state.position !== null) return;
+    state.position = { offset: frame.offset, epoch: frame.epoch, ...(frame.recovered === false ? { recovered: false } : {}) };
+    this.acked++;
+    if (this.ready && (this.parts.length > 0 || this.due)) this.flushSoon();
   }
 
   sendMessage(message: OutboundMessage): void {
     if (this.done) return;
-    const header = readMessageHeader(message.payload);
-    const state = header === null ? undefined : this.topics.get(header.topic);
-    const payload = Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(message.payload);
+    const topic = message.topic;
+    const state = topic === null ? undefined : this.topics.get(topic);
     if (state?.cut === true) return;
-    if (this.bytes + payload.length > this.maxBytes && this.parts.length > 0) {
+    const element = messageElement(message);
+    if (this.bytes + element.length > this.maxBytes && this.parts.length > 0) {
       if (state !== undefined) state.cut = true;
       this.flushSoon();
       return;
     }
     if (this.parts.length > 0) this.parts.push(COMMA);
-    if (payload.subarray(0, OP_PREFIX.length).equals(OP_PREFIX)) this.parts.push(OPEN_BRACE, payload.subarray(OP_PREFIX.length));
-    else this.parts.push(payload);
-    this.bytes += payload.length;
-    if (state !== undefined && header?.offset != null) state.last = header.offset;
+    this.parts.push(...element.parts);
+    this.bytes += element.length;
+    const offset = message.offset;
+    if (state !== undefined && offset !== null) state.last = offset;
     if (this.ready) this.flushSoon();
   }
 

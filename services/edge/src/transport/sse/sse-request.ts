@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isClientReadableReservedTopic, isValidPattern, type StreamPosition } from '@switchboard/protocol';
+import { isClientReadableReservedTopic, isValidPattern, type StreamPosition, type SubscribeFrame } from '@switchboard/protocol';
 
 /** What a `GET /sse` asks for: topics, a token, and where to resume each topic. */
 export interface SseRequest {
@@ -24,6 +24,14 @@ export function parseTopics(url: URL, maxTopics: number): string[] | string {
   // The same topics as a WebSocket `subscribe`: patterns, and the client-readable reserved ones (`$presence.users`).
   const bad = topics.find((t) => !isValidPattern(t) && !isClientReadableReservedTopic(t));
   return bad === undefined ? topics : `topics: invalid topic "${String(bad).slice(0, 64)}"`;
+}
+
+/** The subscribes a `/sse` or `/poll` request stands for: one per topic (ids 1…n), resuming at its `since`. Shared with `/poll`. */
+export function subscribesOf(topics: readonly string[], since: ReadonlyMap<string, StreamPosition>): SubscribeFrame[] {
+  return topics.map((topic, i) => {
+    const position = since.get(topic);
+    return position === undefined ? { op: 'subscribe', id: i + 1, topic } : { op: 'subscribe', id: i + 1, topic, since: position };
+  });
 }
 
 /**

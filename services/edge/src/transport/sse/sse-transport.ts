@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { readMessageHeader } from '@switchboard/protocol';
+import { type ControlFrame, encodeServerFrame } from '@switchboard/protocol';
 import { drainOrClose } from '../../http/drain-wait.js';
 import type { OutboundMessage } from '../outbound-message.js';
 import type { Transport } from '../transport.js';
@@ -7,55 +7,51 @@ import type { Transport } from '../transport.js';
 /** Each message's SSE event, built once and shared by every SSE subscriber (like the WebSocket frame). */
 const events = new WeakMap<OutboundMessage, Buffer>();
 
+/**
+ * A message's `message` event, shared by every SSE subscriber. Its data is the message's JSON:
+ * the text frame itself, or for bytes the base64 form with `"encoding":"base64"`.
+ */
 function sseEvent(message: OutboundMessage): Buffer {
   let event = events.get(message);
   if (event === undefined) {
-    const header = readMessageHeader(message.payload);
-    const id = header === null ? '' : `id: ${header.topic}:${header.offset ?? ''}\n`;
-    // The payload is one line of JSON (JSON text never holds a raw newline).
-    event = Buffer.concat([Buffer.from(`event: message\n${id}data: `), message.payload, Buffer.from('\n\n')]);
+    const json = message.kind === 'text' ? message.payload : message.json;
+    const topic = message.topic;
+    const id = topic === null ? '' : `id: ${topic}:${message.offset ?? ''}\n`;
+    // The JSON is one line (JSON text never holds a raw newline).
+    event = Buffer.concat([Buffer.from(`event: message\n${id}data: `), json, Buffer.from('\n\n')]);
     events.set(message, event);
   }
   return event;
 }
 
-/** The `op` of a control frame this server encoded (`{"op":"…",…}`). */
-function opOf(text: string): string {
-  const end = text.indexOf('"', 7);
-  return text.startsWith('{"op":"') && end > 7 ? text.slice(7, end) : 'control';
-}
-
 /**
  * The SSE fallback (`GET /sse`) as a Transport: one `message` event per delivery (`id:
- * <topic>:<offset>`, data = the same JSON as the WebSocket frame), control frames as events
- * named after their op, heartbeat pings as comments. The client cannot answer, so the session
- * is passive (see Heartbeat). A drain's `reconnect` becomes the `retry:` field and the end of
- * the stream: EventSource comes back after `after` ms with Last-Event-ID.
+ * <topic>:<offset>`, data = the same JSON as the WebSocket text frame; a bytes message's data
+ * in base64 with `"encoding":"base64"`), control frames as events
+ * named after their op (data = the frame's JSON), heartbeat pings as comments. The client
+ * cannot answer, so the session is passive (see Heartbeat) and the session lifecycle makes its
+ * subscribes (the URL's topics) once it is welcomed. A drain's `reconnect` becomes the
+ * `retry:` field and the end of the stream: EventSource comes back after `after` ms with
+ * Last-Event-ID.
  */
 export class SseTransport implements Transport {
   private ended = false;
 
-  /** `onWelcome` runs once the session is welcomed (auth passed): then it subscribes. */
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly onWelcome: () => void,
-  ) {}
+  constructor(private readonly res: ServerResponse) {}
 
-  sendText(text: string): void {
+  send(frame: ControlFrame): void {
     if (this.ended) return;
-    const op = opOf(text);
-    if (op === 'ping') {
-      this.res.write(': ping\n\n');
-      return;
+    switch (frame.op) {
+      case 'ping':
+        this.res.write(': ping\n\n');
+        return;
+      case 'reconnect':
+        this.res.write(`retry: ${frame.after}\nevent: reconnect\ndata: ${encodeServerFrame(frame)}\n\n`);
+        this.end();
+        return;
+      default:
+        this.res.write(`event: ${frame.op}\ndata: ${encodeServerFrame(frame)}\n\n`);
     }
-    if (op === 'reconnect') {
-      const after = Number(/"after":(\d+)/.exec(text)?.[1] ?? 0);
-      this.res.write(`retry: ${after}\nevent: reconnect\ndata: ${text}\n\n`);
-      this.end();
-      return;
-    }
-    this.res.write(`event: ${op}\ndata: ${text}\n\n`);
-    if (op === 'welcome') this.onWelcome();
   }
 
   sendMessage(message: OutboundMessage): void {

@@ -1,12 +1,12 @@
 /**
- * Builds one unmasked, final WebSocket text frame (RFC 6455 §5.2) around `payload`, as a
- * single buffer: what a server writes to every subscriber of a message.
+ * Builds one unmasked, final WebSocket frame (RFC 6455 §5.2) with `opcode` around `payload`, as
+ * a single buffer: what a server writes to every subscriber of a message.
  */
-export function frameText(payload: Uint8Array): Buffer {
+function frameOf(opcode: number, payload: Uint8Array): Buffer {
   const length = payload.length;
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81; // FIN + opcode 1 (text)
+  frame[0] = 0x80 | opcode; // FIN + opcode
   if (length < 126) {
     frame[1] = length;
   } else if (length < 65_536) {
@@ -19,4 +19,14 @@ export function frameText(payload: Uint8Array): Buffer {
   }
   frame.set(payload, headerLength);
   return frame;
+}
+
+/** A text frame (opcode 1): a JSON frame. */
+export function frameText(payload: Uint8Array): Buffer {
+  return frameOf(0x1, payload);
+}
+
+/** A binary frame (opcode 2): a bytes message's binary frame (libs/protocol binary-frame.ts). */
+export function frameBinary(payload: Uint8Array): Buffer {
+  return frameOf(0x2, payload);
 }

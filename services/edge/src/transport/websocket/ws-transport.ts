@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { type ControlFrame, encodeServerFrame } from '@switchboard/protocol';
 import type { WebSocket } from 'ws';
 import { drainOrClose } from '../../http/drain-wait.js';
 import type { OutboundMessage } from '../outbound-message.js';
@@ -20,10 +21,12 @@ export function corkHandshake(socket: Duplex): void {
 
 /** How long a closing socket may keep unsent bytes before it is cut (a slow consumer's). */
 const CLOSE_GRACE_MS = 2000;
+/** The heartbeat's `ping`, framed once for every connection (queued frames are never modified). */
+const PING_FRAME = frameText(Buffer.from(encodeServerFrame({ op: 'ping' })));
 
 /**
- * A Transport over a `ws` WebSocket. Every frame (control and fan-out alike, so their order is
- * kept) is framed here and queued in the write coalescer, which writes each socket's frames of
+ * A Transport over a `ws` WebSocket. Control frames are encoded here as JSON text, once. Every
+ * frame (control and fan-out alike, so their order is kept) is framed here and queued in the write coalescer, which writes each socket's frames of
  * one event-loop turn as one chunk. Fan-out frames are the one pre-built frame of the message,
  * shared by every subscriber. Writing under `ws` is safe because the server runs without
  * permessage-deflate: `ws` itself then writes synchronously (only its close frame, after a
@@ -49,9 +52,19 @@ export class WsTransport implements Transport, QueueOwner {
     this.socket = (ws as unknown as { _socket: Socket })._socket;
   }
 
-  sendText(text: string): void {
+  /** A control frame as one JSON text frame (the heartbeat's `ping` is one shared frame). */
+  send(frame: ControlFrame): void {
+    if (frame.op === 'ping') this.writeFrame(PING_FRAME);
+    else this.writeFrame(frameText(Buffer.from(encodeServerFrame(frame))));
+  }
+
+  /** Writes `text` (JSON) as one text frame, in order with everything else sent. */
+  protected sendJsonText(text: string): void {
+    this.writeFrame(frameText(Buffer.from(text)));
+  }
+
+  private writeFrame(frame: Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    const frame = frameText(Buffer.from(text));
     // Corked by corkHandshake: `welcome` joins the 101 response in the socket's first write.
     if (this.socket.writableCorked > 0 && this.queueHead < 0) {
       this.socket.write(frame);
