@@ -154,3 +154,64 @@ describe('ordered topic stream: history down during a repair', () => {
     }
   });
 });
+
+describe('ordered topic stream: reordered while a repair reads history', () => {
+  it('repairs again when a message that waited still skips an offset, instead of delivering past the gap', T, async () => {
+    // Two api processes publish to the bus after their append is stored, so a higher offset can
+    // overtake a lower one. Here offset 5 arrives while the repair of 3 is reading history (the
+    // read saw the tip at 3), and 4 arrives after the repair ended.
+    const inner = new MemoryHistory({ size: 100, ttlMs: 60_000 });
+    let readDone: () => void = () => undefined;
+    const read = new Promise<void>((resolve) => {
+      readDone = resolve;
+    });
+    let gate: Promise<void> | null = null;
+    const gated: HistoryStore = {
+      kind: 'gated',
+      append: (topic, data) => inner.append(topic, data),
+      since: async (...args) => {
+        const page = await inner.since(...args); // what history holds now ...
+        const wait = gate;
+        gate = null;
+        if (wait !== null) {
+          readDone();
+          await wait; // ... answered later
+        }
+        return page;
+      },
+      tip: (topic) => inner.tip(topic),
+      close: () => inner.close(),
+    };
+    const bus = new MemoryBus(new MemoryBroker());
+    const node = await startAllInOne({ bus, history: gated, env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' } });
+    const announce = (offset: number) => bus.publish('race', Buffer.from(encodeMessageFrame('race', offset, String(offset))));
+    try {
+      const client = await WsTestClient.connect(`ws://127.0.0.1:${node.port}/ws`);
+      await client.request({ op: 'subscribe', id: 1, topic: 'race' });
+      for (let n = 1; n <= 3; n++) await inner.append('race', String(n));
+      await announce(1);
+      let open: () => void = () => undefined;
+      gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      await announce(3); // 2 missing: the repair reads history (tip 3) and waits at the gate
+      await read;
+      await inner.append('race', '4');
+      await inner.append('race', '5');
+      await announce(5); // waits behind the repair
+      open();
+      await new Promise((r) => setTimeout(r, 50));
+      await announce(4); // late: must not have been skipped
+      const got = await client.collect((f) => f.op === 'message', 5, 5000);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(
+        client.messages().map((f) => f.offset),
+        [1, 2, 3, 4, 5],
+      );
+      assert.equal(got.length, 5);
+      client.close();
+    } finally {
+      await node.close();
+    }
+  });
+});

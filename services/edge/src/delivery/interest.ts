@@ -47,8 +47,8 @@ export class Interest {
   receive(payload: Uint8Array): void {
     this.deps.stats.busMessages++;
     const message = messageFromBus(payload);
-    if (message.envelope === null) this.accept(message, false);
-    else this.deps.stats.delivery.deliver(message, this.subscribers.size, () => this.accept(message, false));
+    if (message.envelope === null) this.accept(message);
+    else this.deps.stats.delivery.deliver(message, this.subscribers.size, () => this.accept(message));
   }
 
   /** What a subscribe's catch-up learned of the topic's tip: seeds ordering. */
@@ -64,7 +64,13 @@ export class Interest {
     if (this.deps.history !== null && this.lastOffset !== null && this.waiting === null) void this.repair([]);
   }
 
-  private accept(message: OutboundMessage, afterRepair: boolean): void {
+  /**
+   * Fans `message` out if it is the next offset; drops it if already delivered; otherwise fills
+   * the gap from history first. `settled`: offsets up to this one were already asked of history
+   * (a repair read the tip there), so what it did not return is gone and a message at or below
+   * it goes out past its gap; a message beyond it with a gap starts another repair.
+   */
+  private accept(message: OutboundMessage, settled = 0): void {
     const { stats, sendBufferLimit } = this.deps;
     if (this.deps.history === null) {
       fanOut(this.subscribers, message, sendBufferLimit, stats);
@@ -76,7 +82,7 @@ export class Interest {
     }
     const offset = message.offset;
     const last = this.lastOffset;
-    if (offset === null || last === null || offset === last + 1 || afterRepair) {
+    if (offset === null || last === null || offset === last + 1 || offset <= settled) {
       if (offset !== null && last !== null && offset <= last) {
         stats.duplicatesDropped++;
         return;
@@ -101,7 +107,13 @@ export class Interest {
    * Fetches what follows `lastOffset` from history, fans it out, then the waiting messages. If
    * history is unreachable (its connection may come back later than the bus's), the newer
    * messages keep waiting and the fetch is retried, so a gap is never skipped while it can still
-   * be filled; past REPAIR_RETRIES or MAX_HELD, what the bus gave is delivered as it is.
+   * be filled; past REPAIR_RETRIES or MAX_HELD, what the bus gave is delivered as it is. The same
+   * retry applies when history answered without the waiting messages (a reader behind the bus).
+   *
+   * A message that waited may still skip offsets after the repair: on a bus where each publisher
+   * announces after its own append (NATS), a higher offset can arrive while the repair reads and
+   * the lower one after it. Only offsets history was asked for are given up on; a gap beyond the
+   * tip the repair read is repaired again (see `accept`), never delivered past.
    */
   private async repair(held: OutboundMessage[], attempt = 0): Promise<void> {
     const history = this.deps.history;
@@ -110,16 +122,17 @@ export class Interest {
       this.waiting = held;
       this.deps.stats.gapRepairs++;
     }
+    const retry = (): boolean => {
+      if (attempt >= REPAIR_RETRIES || (this.waiting?.length ?? 0) >= MAX_HELD) return false;
+      setTimeout(() => void this.repair([], attempt + 1), REPAIR_RETRY_MS).unref();
+      return true;
+    };
     let page: HistoryPage;
+    const after = this.lastOffset;
     try {
-      const after = this.lastOffset;
       page = await this.deps.stats.delivery.timeRead(() => history.since(this.key, after, this.deps.historyLimit, this.epoch ?? undefined));
     } catch {
-      if (attempt < REPAIR_RETRIES && (this.waiting?.length ?? 0) < MAX_HELD) {
-        setTimeout(() => void this.repair([], attempt + 1), REPAIR_RETRY_MS).unref();
-        return;
-      }
-      this.releaseWaiting();
+      if (!retry()) this.releaseWaiting(Number.POSITIVE_INFINITY);
       return;
     }
     if (this.epoch !== null && page.epoch !== this.epoch) {
@@ -132,15 +145,22 @@ export class Interest {
         const message = messageFromHistory(this.key, entry.offset, entry.data);
         fanOut(this.subscribers, message, this.deps.sendBufferLimit, this.deps.stats);
       }
+      // Nothing new, and history's tip is below the waiting messages: it has not got them yet.
+      const lowest = lowestOffset(this.waiting ?? []);
+      if (this.lastOffset === after && Number.isFinite(lowest) && lowest > after + 1 && page.offset < lowest) {
+        if (!retry()) this.releaseWaiting(Number.POSITIVE_INFINITY);
+        return;
+      }
     }
-    this.releaseWaiting();
+    // A full page may stop short of the tip: only what it covered is settled.
+    this.releaseWaiting(page.messages.length >= this.deps.historyLimit ? (this.lastOffset ?? 0) : page.offset);
   }
 
-  /** Ends a repair: the messages that waited go out in offset order (duplicates dropped). */
-  private releaseWaiting(): void {
+  /** Ends a repair: the messages that waited go out in offset order (see `accept` for `settled`). */
+  private releaseWaiting(settled: number): void {
     const waiting = (this.waiting ?? []).sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
     this.waiting = null;
-    for (const message of waiting) this.accept(message, true);
+    for (const message of waiting) this.accept(message, settled);
   }
 
   /**
@@ -166,7 +186,7 @@ export class Interest {
     const waiting = this.waiting.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
     this.waiting = null;
     if (!restarted) this.deps.stats.duplicatesDropped++;
-    for (const held of restarted ? waiting : waiting.slice(1)) this.accept(held, false);
+    for (const held of restarted ? waiting : waiting.slice(1)) this.accept(held);
   }
 
   /**
@@ -180,4 +200,10 @@ export class Interest {
     this.waiting = [];
     for (const sub of this.subscribers) sub.session.close(CloseCode.GoingAway, 'topic history restarted; resubscribe');
   }
+}
+
+function lowestOffset(messages: readonly OutboundMessage[]): number {
+  let lowest = Number.POSITIVE_INFINITY;
+  for (const message of messages) if (message.offset !== null && message.offset < lowest) lowest = message.offset;
+  return lowest;
 }
