@@ -11,7 +11,16 @@ import {
   type StreamTip,
 } from '@switchboard/history';
 import type { MessageData } from '@switchboard/protocol';
-import { APPEND_SCRIPT, type AppendReply, type AppendSettings, appendArguments } from './append-script.js';
+import { AppendCoalescer } from './append-coalescer.js';
+import {
+  APPEND_SCRIPT,
+  type AppendMessage,
+  type AppendReply,
+  type AppendSettings,
+  appendArguments,
+  type FrameTemplates,
+  frameTemplates,
+} from './append-script.js';
 import { READ_SCRIPT, type ReadReply } from './read-script.js';
 import {
   closeRedisClient,
@@ -51,6 +60,9 @@ interface Scripts {
   switchboardAppendOnce(...args: Array<string | number>): Promise<IdempotentAppendReply>;
 }
 
+/** Topics whose frame templates are kept (the cache is dropped whole when full). */
+const MAX_CACHED_FRAMES = 10_000;
+
 const newEpoch = () => `${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
 
 /**
@@ -60,12 +72,14 @@ const newEpoch = () => `${Date.now().toString(36)}${randomBytes(5).toString('hex
  * bus channel, so this is a PublishingHistoryStore: an ack means stored and sent, and offsets
  * are gap-free and ordered per topic (the shard runs one script at a time).
  *
- * Hot topics: appends are NOT chained in Node. Each call is written to the one command
- * connection at once and Redis runs one connection's scripts in the order they were sent, so
- * this process's appends to a topic get increasing offsets in call order without waiting for
- * each other's replies: one topic's rate is bound by Redis's script throughput, not by the
- * round trip. (ioredis auto-pipelining was tried and is off: with it the Redis cluster test
- * lost the tail of topics at the edges; not yet understood.)
+ * Hot topics: appends are NOT chained in Node. The appends of a topic made in one event-loop
+ * turn are stored by ONE script call at the end of the turn (append-coalescer.ts), written to
+ * the one command connection at once; Redis runs one connection's scripts in the order they were
+ * sent, so this process's appends to a topic get increasing offsets in call order without
+ * waiting for each other's replies: one topic's rate is bound by Redis's script throughput
+ * (many messages per script run), not by the round trip. (ioredis auto-pipelining was tried
+ * and is off: with it the Redis cluster test lost the tail of topics at the edges; not yet
+ * understood.)
  */
 export class RedisHistory implements PublishingHistoryStore {
   readonly kind: 'redis' | 'redis-cluster';
@@ -77,6 +91,9 @@ export class RedisHistory implements PublishingHistoryStore {
   /** Acknowledges an append only once HISTORY_REPLICAS − 1 replicas hold it (WAIT). */
   private readonly replicaWait: ReplicaWait;
   private closed = false;
+  private readonly coalescer = new AppendCoalescer((topic, messages) => this.appendNow(topic, messages));
+  /** Frame templates of recent topics: computed once per topic, not per message. */
+  private readonly frames = new Map<string, FrameTemplates>();
 
   private constructor(
     private readonly client: RedisCommandClient,
@@ -117,33 +134,42 @@ export class RedisHistory implements PublishingHistoryStore {
   append(topic: string, data: MessageData): Promise<StreamTip>;
   append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
   async append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
+    const message: AppendMessage = { data, envelope: envelope !== undefined && envelope.length > 0 ? asBuffer(envelope) : undefined };
+    if (key === undefined) return this.coalescer.add(topic, message);
+    // After the topic's appends of this turn: offsets follow call order.
+    this.coalescer.flush(topic);
+    return this.appendOnce(topic, message, key);
+  }
+
+  /** One APPEND_SCRIPT call storing `messages` of `topic` (written to the connection at once). */
+  private appendNow(topic: string, messages: AppendMessage[]): Promise<AppendReply> {
     const keys = redisHistoryKeys(this.prefix, topic);
-    const args = appendArguments(keys, redisChannel(this.prefix, topic), topic, data, newEpoch(), this.appendSettings);
-    // The bus envelope goes before the frame head (ARGV[8], fourth from last): Lua strings are bytes.
-    if (envelope !== undefined && envelope.length > 0) {
-      const at = args.length - 4;
-      const head = args[at];
-      args[at] = Buffer.concat([envelope, Buffer.isBuffer(head) ? head : Buffer.from(String(head))]);
-    }
-    if (key !== undefined) return this.appendOnce(topic, keys.seq, args, key);
-    const [offset, epoch] = await this.run(() => this.replicaWait.run<AppendReply>(keys.seq, 'switchboardAppend', args));
-    return { offset, epoch };
+    const args = appendArguments(keys, redisChannel(this.prefix, topic), this.framesOf(topic), messages, newEpoch(), this.appendSettings);
+    return this.run(() => this.replicaWait.run<AppendReply>(keys.seq, 'switchboardAppend', args));
   }
 
   /** `append` with an idempotency key: checked and remembered inside the same script (redis-idempotency.ts). */
-  private async appendOnce(
-    topic: string,
-    seqKey: string,
-    args: Array<string | number | Buffer>,
-    key: IdempotencyKey,
-  ): Promise<IdempotentTip> {
+  private async appendOnce(topic: string, message: AppendMessage, key: IdempotencyKey): Promise<IdempotentTip> {
+    const keys = redisHistoryKeys(this.prefix, topic);
     const idem = redisIdempotencyKey(this.prefix, topic, key.key);
+    const args = appendArguments(keys, redisChannel(this.prefix, topic), this.framesOf(topic), [message], newEpoch(), this.appendSettings);
     const withKey = [...args.slice(0, 3), idem, ...args.slice(3), key.fingerprint, key.ttlMs];
     const [offset, epoch, outcome] = await this.run(() =>
-      this.replicaWait.run<IdempotentAppendReply>(seqKey, 'switchboardAppendOnce', withKey),
+      this.replicaWait.run<IdempotentAppendReply>(keys.seq, 'switchboardAppendOnce', withKey),
     );
     if (outcome === 2) throw new IdempotencyConflictError(topic, key.key);
     return outcome === 1 ? { offset, epoch, replayed: true } : { offset, epoch };
+  }
+
+  /** The frame templates of `topic`, cached for the hot topics. */
+  private framesOf(topic: string): FrameTemplates {
+    let frames = this.frames.get(topic);
+    if (frames === undefined) {
+      if (this.frames.size >= MAX_CACHED_FRAMES) this.frames.clear();
+      frames = frameTemplates(topic);
+      this.frames.set(topic, frames);
+    }
+    return frames;
   }
 
   async since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage> {
@@ -205,3 +231,6 @@ export class RedisHistory implements PublishingHistoryStore {
     }
   }
 }
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -119,6 +119,51 @@ for (const mode of ['redis', 'redis-cluster'] as const) {
       assert.deepEqual(await store.append(topic, '1'), { offset: 1, epoch: tip.epoch });
     });
 
+    it('stores the appends of one turn in call order with one script call per topic, idempotent ones in their place', async () => {
+      const topic = `${fresh()}.turn`;
+      const other = `${fresh()}.turn2`;
+      const got: Buffer[] = [];
+      await bus.subscribe(topic, (_t, p) => got.push(Buffer.from(p)));
+      // 600 messages in one turn: more than one script call holds (256), split in order; an
+      // idempotent append and another topic's appends in between; one with a bus envelope and
+      // one of bytes among the JSON ones.
+      const bytes = new Uint8Array([0, 1, 2, 255]);
+      const calls: Array<Promise<{ offset: number | null }>> = [];
+      for (let i = 0; i < 600; i++) {
+        if (i === 300) calls.push(store.append(topic, '"keyed"', { key: 'k1', fingerprint: 'f1', ttlMs: 60_000 }));
+        if (i % 100 === 0) void store.append(other, String(i));
+        if (i === 5) calls.push(store.append(topic, '5', undefined, Buffer.from('ENV')));
+        else if (i === 7) calls.push(store.append(topic, bytes));
+        else calls.push(store.append(topic, String(i)));
+      }
+      const tips = await Promise.all(calls);
+      assert.deepEqual(
+        tips.map((t) => t.offset),
+        Array.from({ length: 601 }, (_, i) => i + 1),
+        'offsets follow call order',
+      );
+      const expected = calls.map((_, i) => {
+        const n = i < 300 ? i : i - 1;
+        if (i === 300) return Buffer.from(encodeMessageFrame(topic, 301, '"keyed"'));
+        if (n === 7) return encodeBinaryMessageFrame(topic, 8, bytes);
+        return Buffer.from(`${n === 5 ? 'ENV' : ''}${encodeMessageFrame(topic, i + 1, String(n))}`);
+      });
+      const deadline = Date.now() + 5000;
+      while (got.length < expected.length && Date.now() < deadline) await sleep(5);
+      assert.deepEqual(got, expected, 'published once each, in offset order');
+      const page = await store.since(topic, 0, 1000);
+      assert.deepEqual(
+        page.messages.map((m) => m.offset),
+        tips.map((t) => t.offset),
+      );
+      assert.equal(page.messages[5]?.data, '5', 'the envelope is not stored');
+      assert.deepEqual(page.messages[7]?.data, Buffer.from(bytes));
+      assert.deepEqual(
+        (await store.since(other, 0, 10)).messages.map((m) => m.data),
+        ['0', '100', '200', '300', '400', '500'],
+      );
+    });
+
     it('stays gap-free under concurrent appends from two store instances', async () => {
       const other = await RedisHistory.connect(broker.url, { size: 1000, ttlMs: 60_000 });
       try {
