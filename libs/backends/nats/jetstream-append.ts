@@ -119,6 +119,7 @@ export class JetStreamAppender {
   private probing = false;
   private readonly retry: Pending[] = [];
   private pumping = false;
+  private pumpScheduled = false;
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private nextId = 0;
   private calls = 0;
@@ -133,9 +134,19 @@ export class JetStreamAppender {
       const pending: Pending = { order: this.calls++, topic, payload, bytes, attempts: 0, resolve, reject };
       if (msgId !== undefined) pending.msgId = msgId;
       this.queue.push(pending);
-      void this.pump();
+      // The appends of one event-loop turn (requests read together, a batch) go out together
+      // at its end: one socket write for all of them instead of one each.
+      if (!this.pumpScheduled) {
+        this.pumpScheduled = true;
+        setImmediate(this.scheduledPump);
+      }
     });
   }
+
+  private readonly scheduledPump = (): void => {
+    this.pumpScheduled = false;
+    void this.pump();
+  };
 
   /** Forgets every cached tip (another stream, another epoch). */
   clearTips(): void {

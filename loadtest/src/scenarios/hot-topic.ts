@@ -72,10 +72,11 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
   const concurrency = ctx.options.connections ?? 64;
   const seconds = ctx.options.durationS ?? 3;
   const others: BusKind[] = ctx.options.bus === null || ctx.options.bus === 'memory' ? ['redis', 'nats'] : [ctx.options.bus];
+  const profile = ctx.options.profileDir === null ? {} : { profileDir: ctx.options.profileDir };
   const running: Running[] = [];
   try {
     for (const bus of ['memory', ...others] as BusKind[]) {
-      const target = await startSwitchboard(bus, 1);
+      const target = await startSwitchboard(bus, 1, profile);
       const publisher = new HttpPublisher(
         target.publishUrl,
         ctx.options.payloadBytes,
