@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { HistoryUnavailableError, type StreamTip } from '@switchboard/history';
 import type { MessageData } from '@switchboard/protocol';
-import { headers, type JetStreamClient, type JetStreamPublishOptions, type PubAck } from 'nats';
+import { headers, type MsgHdrs, type PubAck } from 'nats';
 import {
   apiErrorCode,
   EPOCH,
+  EXPECTED_LAST_MSG_ID,
+  EXPECTED_LAST_SEQUENCE,
+  EXPECTED_LAST_SUBJECT_SEQUENCE,
   KIND,
   KIND_BYTES,
+  MSG_ID,
   OFFSET,
   PREV,
   streamMissing,
@@ -25,7 +29,10 @@ export interface TopicTip {
 
 /** What the appender needs from the store around it. */
 export interface AppendContext {
-  readonly js: JetStreamClient;
+  /** Publishes to the stream; resolves with the ack or rejects like `js.publish` (see jetstream-publish.ts). */
+  publish(subject: string, payload: Uint8Array, headers: MsgHdrs): Promise<PubAck>;
+  /** Told of every failed publish (before the appender handles it). */
+  publishFailed(error: unknown): void;
   readonly subjectPrefix: string;
   /** The epoch messages are written under now. */
   epoch(): string;
@@ -206,16 +213,21 @@ export class JetStreamAppender {
     h.set(PREV, String(tip.seq));
     h.set(EPOCH, sent.epoch);
     if (pending.bytes) h.set(KIND, KIND_BYTES);
-    const options: Partial<JetStreamPublishOptions> = { headers: h, msgID: id };
-    if (anchor) options.expect = { lastSubjectSequence: tip.seq };
-    else if (tip.confirmed) options.expect = { lastMsgID: previous.id, lastSequence: previous.predictedSeq, lastSubjectSequence: tip.seq };
-    else options.expect = { lastMsgID: previous.id, lastSequence: previous.predictedSeq };
+    h.set(MSG_ID, id);
+    if (!anchor) {
+      h.set(EXPECTED_LAST_MSG_ID, previous.id);
+      h.set(EXPECTED_LAST_SEQUENCE, String(previous.predictedSeq));
+    }
+    if (anchor || tip.confirmed) h.set(EXPECTED_LAST_SUBJECT_SEQUENCE, String(tip.seq));
     this.inFlight.add(sent);
     this.tail = sent;
     this.remember(pending.topic, { seq: predictedSeq, offset: sent.offset, confirmed: false });
-    this.ctx.js.publish(this.ctx.subjectPrefix + pending.topic, pending.payload, options).then(
+    this.ctx.publish(this.ctx.subjectPrefix + pending.topic, pending.payload, h).then(
       (ack) => this.acked(sent, ack),
-      (err: unknown) => this.failed(sent, err),
+      (err: unknown) => {
+        this.ctx.publishFailed(err);
+        this.failed(sent, err);
+      },
     );
   }
 

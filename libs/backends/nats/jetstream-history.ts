@@ -1,11 +1,11 @@
 import type { HistoryLimits, HistoryPage, HistoryStore, IdempotencyKey, IdempotentTip, StreamTip } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
 import type { MessageData } from '@switchboard/protocol';
-import { DropSignal } from './drop-signal.js';
 import { ElectionGuard } from './election-guard.js';
 import { JetStreamAppender } from './jetstream-append.js';
 import { natsMsgId, replayOf } from './jetstream-idempotency.js';
 import { apiErrorCode, epochOf, STREAM_NAME_IN_USE, STREAM_NOT_FOUND, streamMissing } from './jetstream-names.js';
+import { JetStreamPublisher } from './jetstream-publish.js';
 import { type DirectGet, JetStreamReader, type Stored, WALK_LIMIT } from './jetstream-read.js';
 import { watchStreamLeader } from './leader-watch.js';
 import { checkStreamSettings, StreamSettingsError } from './stream-config.js';
@@ -17,7 +17,6 @@ import {
   DiscardPolicy,
   ErrorCode,
   Events,
-  type JetStreamClient,
   type JetStreamManager,
   type NatsConnection,
   NatsError,
@@ -91,7 +90,6 @@ export class JetStreamHistory implements HistoryStore {
   readonly kind = 'jetstream';
   readonly streamName: string;
   private readonly subjectPrefix: string;
-  private readonly js: JetStreamClient;
   private currentEpoch = '';
   private epochCheckedAt = 0;
   private refreshing: Promise<void> | null = null;
@@ -103,8 +101,13 @@ export class JetStreamHistory implements HistoryStore {
   private readonly timeoutMs: number;
   /** Longest wait for a JetStream publish ack (shorter on a replicated stream: see ElectionGuard). */
   private readonly ackTimeoutMs: number;
-  /** Fails the publishes in flight when the connection drops or the stream leader changes. */
-  private readonly drops = new DropSignal();
+  /**
+   * The appender's publishes (acks on this connection's own reply subjects). nats.js keeps a
+   * request written to a server that then died waiting its full timeout, although the reply
+   * can no longer come; so the publishes in flight are failed at once when the connection
+   * drops or the stream leader changes, and the next ones go to the reconnected connection.
+   */
+  private readonly publisher: JetStreamPublisher;
   private stopLeaderWatch: () => void = () => undefined;
   /** Refuses appends at once while the stream elects a leader. */
   private readonly election: ElectionGuard;
@@ -120,7 +123,6 @@ export class JetStreamHistory implements HistoryStore {
     this.streamName = `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_HISTORY`.toUpperCase();
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? ((options.replicas ?? 1) > 1 ? Math.min(2000, this.timeoutMs) : this.timeoutMs);
-    this.js = nc.jetstream({ timeout: this.ackTimeoutMs });
     this.election = new ElectionGuard(async () => {
       const info = await this.jsm.streams.info(this.streamName).catch((err: unknown) => {
         // Missing altogether: not an election; the next append recreates it.
@@ -139,8 +141,11 @@ export class JetStreamHistory implements HistoryStore {
       subjectPrefix: this.subjectPrefix,
       timeoutMs: this.timeoutMs,
     });
+    this.publisher = new JetStreamPublisher(nc, this.ackTimeoutMs);
     this.appender = new JetStreamAppender({
-      js: this.failFast(this.js),
+      publish: (subject, payload, h) => this.publisher.publish(subject, payload, h),
+      // A publish that timed out or found no leader puts the election guard on.
+      publishFailed: (err) => void this.leaderless(err),
       subjectPrefix: this.subjectPrefix,
       epoch: () => this.currentEpoch,
       readTip: async (topic) => {
@@ -185,7 +190,7 @@ export class JetStreamHistory implements HistoryStore {
       await store.refreshEpoch(true);
       store.watch();
       store.stopLeaderWatch = watchStreamLeader(nc, store.streamName, (event) => {
-        store.drops.drop(
+        store.publisher.failAll(
           new HistoryUnavailableError(`jetstream: stream ${event.toLowerCase().replace('_', ' ')} with the request in flight`),
         );
         if (event === 'LEADER_ELECTED') store.election.settle();
@@ -263,6 +268,7 @@ export class JetStreamHistory implements HistoryStore {
     clearInterval(this.checker);
     this.stopLeaderWatch();
     this.appender.failAll(new HistoryUnavailableError('history store is closed'));
+    this.publisher.close(new HistoryUnavailableError('history store is closed'));
     this.appender.clearTips();
     if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
@@ -289,20 +295,6 @@ export class JetStreamHistory implements HistoryStore {
     if (!timeout && !(replicated && err instanceof NatsError && err.code === '503')) return false;
     this.election.suspect();
     return true;
-  }
-
-  /**
-   * The JetStream client the appender publishes with: a publish fails at once when the
-   * connection drops or a new stream leader is elected (DropSignal), and a publish that found no
-   * leader puts the election guard on.
-   */
-  private failFast(js: JetStreamClient): JetStreamClient {
-    const publish: JetStreamClient['publish'] = (subject, payload, options) =>
-      this.drops.race(js.publish(subject, payload, options)).catch((err: unknown) => {
-        this.leaderless(err);
-        throw err;
-      });
-    return Object.assign(Object.create(js) as JetStreamClient, { publish });
   }
 
   /** A message written under another epoch than ours: our view of the stream may be stale. */
@@ -395,7 +387,7 @@ export class JetStreamHistory implements HistoryStore {
       for await (const status of this.nc.status()) {
         if (status.type === Events.Disconnect) {
           this.connected = false;
-          this.drops.drop(new HistoryUnavailableError('NATS connection lost with the request in flight'));
+          this.publisher.failAll(new HistoryUnavailableError('NATS connection lost with the request in flight'));
         } else if (status.type === Events.Reconnect) this.connected = true;
       }
     })();

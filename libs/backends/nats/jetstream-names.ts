@@ -13,6 +13,12 @@ export const KIND_BYTES = 'bytes';
 /** The epoch the writer believed in; a reader that sees another one re-reads the stream's epoch. */
 export const EPOCH = 'Sb-Epoch';
 
+/** JetStream publish headers (what `js.publish` sets from its options). */
+export const MSG_ID = 'Nats-Msg-Id';
+export const EXPECTED_LAST_MSG_ID = 'Nats-Expected-Last-Msg-Id';
+export const EXPECTED_LAST_SEQUENCE = 'Nats-Expected-Last-Sequence';
+export const EXPECTED_LAST_SUBJECT_SEQUENCE = 'Nats-Expected-Last-Subject-Sequence';
+
 /** JetStream API error codes (nats-server `errors.json`). */
 export const WRONG_LAST_MSG_ID = 10070;
 export const WRONG_LAST_SEQUENCE = 10071;

@@ -3,7 +3,7 @@ import type { NatsConnection } from 'nats';
 /**
  * Calls `onChange` when a stream gets a new leader or loses its quorum, from JetStream's own
  * advisories. A request the old leader took and never answered (it died) would otherwise wait
- * its whole timeout; the store fails such requests at once instead (see DropSignal), so
+ * its whole timeout; the store fails such requests at once instead (see JetStreamPublisher.failAll), so
  * publishes are refused for the election only and succeed as soon as the new leader serves.
  * Returns a function that stops watching.
  */
