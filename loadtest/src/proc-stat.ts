@@ -53,13 +53,19 @@ export class CpuMeter {
   }
 }
 
-/** The pid of our own child process whose command line contains every one of `parts` (or null). */
+/**
+ * The pid of our own child process whose command line contains every one of `parts` (or null).
+ * A process that rewrote its title into one string (redis-server: `redis-server 127.0.0.1:<port>`)
+ * matches when that string holds every part as a word.
+ */
 export function findPid(parts: string[]): number | null {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'latin1').split('\0');
       if (parts.every((p) => cmdline.includes(p))) return Number(entry);
+      const title = (cmdline[0] ?? '').split(/[\s:]+/);
+      if (parts.every((p) => title.includes(p))) return Number(entry);
     } catch {
       // gone meanwhile
     }

@@ -1,5 +1,6 @@
 import { Agent } from 'node:http';
 import type { BenchContext } from '../context.js';
+import { CpuMeter } from '../proc-stat.js';
 import { HttpPublisher } from '../publisher.js';
 import { check, type Metrics, ratiosOf, type ScenarioResult, tidy } from '../result.js';
 import { type BusKind, startSwitchboard, type Target } from '../targets.js';
@@ -16,6 +17,10 @@ interface Measured {
   /** Messages per second through `POST /v1/publish/batch` (one topic). */
   batchMessagesPerSec: number;
   batchRefused: number;
+  /** CPU of every process of the target (edges, api, broker) per acknowledged single publish, in µs. */
+  systemCpuUsPerPublish: number;
+  /** CPU of the process that answers `POST /v1/publish` (the api, or the all-in-one) per publish, in µs. */
+  apiCpuUsPerPublish: number;
 }
 
 /** Runs `workers` loops of `step` for `ms`; counts successes and failures. */
@@ -45,6 +50,8 @@ interface Running {
   publisher: HttpPublisher;
   single: { ok: number; failed: number; ms: number };
   batch: { ok: number; failed: number; ms: number };
+  /** CPU ms during the single-publish windows: all the target's processes, and the publishing one. */
+  cpu: { systemMs: number; apiMs: number };
 }
 
 const add = (into: { ok: number; failed: number; ms: number }, part: { ok: number; failed: number; ms: number }) => {
@@ -59,7 +66,18 @@ function measured(r: Running): Measured {
     refused: r.single.failed,
     batchMessagesPerSec: (r.batch.ok * BATCH_SIZE * 1000) / r.batch.ms,
     batchRefused: r.batch.failed,
+    systemCpuUsPerPublish: (r.cpu.systemMs * 1000) / Math.max(1, r.single.ok),
+    apiCpuUsPerPublish: (r.cpu.apiMs * 1000) / Math.max(1, r.single.ok),
   };
+}
+
+/** The target's processes: all of them, and the one that answers publishes. */
+function pidsOf(target: Target): { all: number[]; api: number[] } {
+  const api = target.helperPids.length > 0 ? target.helperPids : target.edges.map((e) => e.pid);
+  const all = [
+    ...new Set([...target.edges.map((e) => e.pid), ...target.helperPids, ...(target.brokerPid === null ? [] : [target.brokerPid])]),
+  ];
+  return { all, api };
 }
 
 /**
@@ -82,7 +100,14 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
         ctx.options.payloadBytes,
         new Agent({ keepAlive: true, maxSockets: concurrency }),
       );
-      running.push({ bus, target, publisher, single: { ok: 0, failed: 0, ms: 0 }, batch: { ok: 0, failed: 0, ms: 0 } });
+      running.push({
+        bus,
+        target,
+        publisher,
+        single: { ok: 0, failed: 0, ms: 0 },
+        batch: { ok: 0, failed: 0, ms: 0 },
+        cpu: { systemMs: 0, apiMs: 0 },
+      });
       // Warm-up: connections, JIT, the topic's tip cached.
       await loop(concurrency, 500, () => publisher.one(TOPIC));
       await loop(BATCHES_IN_FLIGHT, 300, () => publisher.batch(TOPIC, BATCH_SIZE));
@@ -93,7 +118,14 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
     const rounds = Math.max(1, Math.round((seconds * 1000) / windowMs));
     const progress = ctx.progress(`hot-topic ${concurrency} publishers`, rounds);
     for (let round = 0; round < rounds; round++) {
-      for (const r of running) add(r.single, await loop(concurrency, windowMs, () => r.publisher.one(TOPIC)));
+      for (const r of running) {
+        const pids = pidsOf(r.target);
+        const system = new CpuMeter(pids.all);
+        const api = new CpuMeter(pids.api);
+        add(r.single, await loop(concurrency, windowMs, () => r.publisher.one(TOPIC)));
+        r.cpu.systemMs += system.stop().totalMs;
+        r.cpu.apiMs += api.stop().totalMs;
+      }
       for (const r of running) add(r.batch, await loop(BATCHES_IN_FLIGHT, windowMs, () => r.publisher.batch(TOPIC, BATCH_SIZE)));
       progress.update(round + 1);
     }
@@ -111,7 +143,7 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
   for (const r of rest) {
     const bus = r.bus;
     const other = tidy({ ...measured(r) });
-    const ratios = ratiosOf(other, memory, ['publishesPerSec', 'batchMessagesPerSec']);
+    const ratios = ratiosOf(other, memory, ['publishesPerSec', 'batchMessagesPerSec', 'systemCpuUsPerPublish', 'apiCpuUsPerPublish']);
     results.push({
       scenario: 'hot-topic',
       bus,
@@ -130,7 +162,10 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
           : []),
       ],
       deliveriesOk: other.refused === 0 && memory.refused === 0,
-      notes: ['publishes/s: acknowledged `POST /v1/publish` per second, every one on the same topic (history on)'],
+      notes: [
+        'publishes/s: acknowledged `POST /v1/publish` per second, every one on the same topic (history on)',
+        'CPU µs per publish (single-publish windows, /proc): system = every process of the target (edges, api, broker), api = the process answering the publishes; less sensitive to a loaded machine than the rates',
+      ],
     });
   }
   return results;
