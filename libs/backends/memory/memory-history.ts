@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
+import { type HeldText, HistorySlabs } from './history-slabs.js';
 
-interface StoredEntry extends HistoryEntry {
+interface StoredEntry {
+  offset: number;
+  /** The data text, in the store's slabs (outside the JS heap); null once dropped. */
+  data: HeldText | null;
   expiresAt: number;
   /** False once dropped (by size, age or the byte bound); the eviction queue skips it. */
   held: boolean;
@@ -19,7 +23,7 @@ interface TopicLog {
   entries: StoredEntry[];
 }
 
-/** Bytes counted per message besides its data text (the entry object, its array slot, queue slot). */
+/** Bytes counted per message besides its data (the entry object, its array slot, queue slot). */
 const ENTRY_OVERHEAD = 96;
 
 /**
@@ -42,7 +46,9 @@ export class MemoryHistory implements HistoryStore {
   /** Every held message in append order (with dropped ones not yet passed), for the byte bound. */
   private queue: StoredEntry[] = [];
   private queueHead = 0;
-  private bytes = 0;
+  /** Bytes of the entries (ENTRY_OVERHEAD each); their data's are `slabs.bytes`. */
+  private entryBytes = 0;
+  private slabs: HistorySlabs;
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -51,13 +57,17 @@ export class MemoryHistory implements HistoryStore {
     private readonly now: () => number = Date.now,
   ) {
     if (!(limits.size >= 1) || !(limits.ttlMs > 0)) throw new RangeError('history size and ttl must be positive');
+    this.slabs = new HistorySlabs(limits.maxBytes);
     this.sweeper = setInterval(() => this.sweep(), Math.min(limits.ttlMs, 60_000));
     this.sweeper.unref();
   }
 
-  /** Bytes held over all topics (data text + a fixed overhead per message), for metrics and tests. */
+  /**
+   * Bytes held over all topics, as the bound counts them: the slabs holding data (whole, see
+   * HistorySlabs) plus a fixed overhead per message. For metrics and tests.
+   */
   get heldBytes(): number {
-    return this.bytes;
+    return this.slabs.bytes + this.entryBytes;
   }
 
   /** Topics whose counters are held. */
@@ -75,10 +85,10 @@ export class MemoryHistory implements HistoryStore {
     }
     log.last += 1;
     log.appendedAt = now;
-    const entry: StoredEntry = { offset: log.last, data, expiresAt: now + this.limits.ttlMs, held: true, log };
+    const entry: StoredEntry = { offset: log.last, data: this.slabs.store(data), expiresAt: now + this.limits.ttlMs, held: true, log };
     log.entries.push(entry);
     this.queue.push(entry);
-    this.bytes += data.length + ENTRY_OVERHEAD;
+    this.entryBytes += ENTRY_OVERHEAD;
     if (log.entries.length > this.limits.size) this.drop(log.entries.shift() as StoredEntry);
     this.enforceBytes();
     return { offset: log.last, epoch: log.epoch };
@@ -94,7 +104,7 @@ export class MemoryHistory implements HistoryStore {
     for (const entry of log?.entries ?? []) {
       if (entry.offset <= from) continue;
       if (messages.length >= limit) break;
-      messages.push({ offset: entry.offset, data: entry.data });
+      if (entry.data !== null) messages.push({ offset: entry.offset, data: this.slabs.read(entry.data) });
     }
     const nothingNewer = last <= from;
     const startsRight = messages[0]?.offset === from + 1;
@@ -112,7 +122,8 @@ export class MemoryHistory implements HistoryStore {
     clearInterval(this.sweeper);
     this.logs.clear();
     this.queue = [];
-    this.bytes = 0;
+    this.entryBytes = 0;
+    this.slabs = new HistorySlabs(this.limits.maxBytes);
   }
 
   /** Number of messages held over all topics, for metrics and tests. */
@@ -130,15 +141,16 @@ export class MemoryHistory implements HistoryStore {
   private drop(entry: StoredEntry): void {
     if (!entry.held) return;
     entry.held = false;
-    this.bytes -= entry.data.length + ENTRY_OVERHEAD;
-    entry.data = '';
+    this.entryBytes -= ENTRY_OVERHEAD;
+    if (entry.data !== null) this.slabs.release(entry.data);
+    entry.data = null;
   }
 
   /** Drops the oldest messages, across topics, while over the byte bound. */
   private enforceBytes(): void {
     const max = this.limits.maxBytes;
     if (max !== undefined) {
-      while (this.bytes > max && this.queueHead < this.queue.length) {
+      while (this.heldBytes > max && this.queueHead < this.queue.length) {
         const entry = this.queue[this.queueHead++] as StoredEntry;
         if (!entry.held) continue;
         const entries = entry.log.entries;

@@ -1,0 +1,117 @@
+/** Where one message's data text lives: `length` UTF-8 bytes at `start` of a slab (or its own Buffer). */
+export interface HeldText {
+  readonly slab: Slab;
+  readonly start: number;
+  readonly length: number;
+}
+
+interface Slab {
+  readonly buffer: Buffer;
+  /** Bytes filled so far (the next text goes here). */
+  used: number;
+  /** Texts stored in it and not released yet. */
+  live: number;
+  /** True for a text's own Buffer (not a shared, reusable slab). */
+  readonly own: boolean;
+}
+
+/** The largest slab: big enough that a slab holds many messages, small against any bound. */
+const MAX_SLAB_BYTES = 1024 * 1024;
+/** Below this a bound is too small to cut into slabs worth having: every text gets its own Buffer. */
+const MIN_SLAB_BYTES = 16 * 1024;
+/** Emptied slabs kept for reuse; past these they are left to the garbage collector. */
+const SPARE_SLABS = 4;
+
+/**
+ * The memory history's bytes, outside the JS heap: data texts are copied, in append order, into
+ * slabs of one size (1/64 of the bound, at most 1 MiB), and a slab whose texts were all released
+ * is reused for the next ones. A flood through the bound therefore allocates nothing per
+ * message that only a mark-compact could free: no large strings promoted to the old generation
+ * and dropped a second later, no external Buffers waiting for V8 to notice them. (History is
+ * written in append order and dropped nearly in append order, oldest first, so slabs empty in
+ * turn.) A text over a quarter of a slab, or any text when there is no bound, gets a Buffer
+ * of its own.
+ *
+ * `bytes` is what the arena holds: a slab counts whole while any text in it is held, so a
+ * bound on `bytes` bounds the memory even when a few long-lived texts keep slabs open.
+ */
+export class HistorySlabs {
+  private readonly slabBytes: number;
+  private current: Slab | null = null;
+  private readonly spare: Buffer[] = [];
+  private held = 0;
+  private made = 0;
+
+  /** `maxBytes`: the bound the owner keeps `bytes` under (slabs are sized from it); none = no slabs. */
+  constructor(maxBytes: number | undefined) {
+    const slab = maxBytes === undefined ? 0 : Math.min(MAX_SLAB_BYTES, Math.floor(maxBytes / 64));
+    this.slabBytes = slab >= MIN_SLAB_BYTES ? slab : 0;
+  }
+
+  /** Bytes held: every slab with a text in it (whole, the open one included) and every own Buffer. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** Slabs allocated so far (for tests: a flood through the bound reuses them). */
+  get allocated(): number {
+    return this.made;
+  }
+
+  /** Copies `text`'s UTF-8 bytes in. */
+  store(text: string): HeldText {
+    const length = Buffer.byteLength(text);
+    if (length * 4 > this.slabBytes) {
+      const own: Slab = { buffer: Buffer.from(text), used: length, live: 1, own: true };
+      this.held += length;
+      return { slab: own, start: 0, length };
+    }
+    let slab = this.current;
+    if (slab === null || slab.used + length > this.slabBytes) slab = this.open();
+    const start = slab.used;
+    slab.buffer.write(text, start, length);
+    slab.used += length;
+    slab.live++;
+    return { slab, start, length };
+  }
+
+  /** The text, as a new string. */
+  read(text: HeldText): string {
+    return text.slab.buffer.toString('utf8', text.start, text.start + text.length);
+  }
+
+  /** Forgets one stored text (once per `store`); its slab is reused when it holds no other. */
+  release(text: HeldText): void {
+    const slab = text.slab;
+    slab.live--;
+    if (slab.live > 0) return;
+    if (slab.own) {
+      this.held -= text.length;
+      return;
+    }
+    if (slab === this.current) {
+      slab.used = 0; // still open: refill it from the start
+      return;
+    }
+    this.held -= this.slabBytes;
+    if (this.spare.length < SPARE_SLABS) this.spare.push(slab.buffer);
+  }
+
+  /** Closes the open slab (freeing it if nothing in it is held) and opens an empty one. */
+  private open(): Slab {
+    const previous = this.current;
+    if (previous !== null && previous.live === 0) {
+      this.held -= this.slabBytes;
+      this.spare.push(previous.buffer);
+    }
+    let buffer = this.spare.pop();
+    if (buffer === undefined) {
+      buffer = Buffer.allocUnsafeSlow(this.slabBytes);
+      this.made++;
+    }
+    const slab: Slab = { buffer, used: 0, live: 0, own: false };
+    this.held += this.slabBytes;
+    this.current = slab;
+    return slab;
+  }
+}
