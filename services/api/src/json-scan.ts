@@ -1,13 +1,6 @@
-/**
- * Validates JSON (RFC 8259) in place, over the bytes of a request body, so a publish can keep
- * each message's `data` as the text it was sent in instead of parsing it into JS values and
- * serialising them again: a 60 KB message then costs one string, not a parsed copy, a
- * re-serialised copy and a share of a body-sized string. Nesting depth is bounded only by
- * the body (an explicit stack, no recursion).
- *
- * The bytes must be valid UTF-8 (check with `isUtf8` first); inside strings they are not
- * decoded, only checked for what JSON forbids (control characters, bad escapes).
- */
+import { isAscii } from 'node:buffer';
+
+/** The body is not JSON; the message says what is wrong and at which byte. */
 export class JsonSyntaxError extends Error {
   override readonly name = 'JsonSyntaxError';
 }
@@ -28,17 +21,46 @@ const isWhitespace = (c: number | undefined) => c === 0x20 || c === 0x0a || c ==
 const isDigit = (c: number | undefined) => c !== undefined && c >= ZERO && c <= NINE;
 const isHex = (c: number | undefined) =>
   c !== undefined && ((c >= ZERO && c <= NINE) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
+/** Bodies up to this size are read as one string when they are ASCII (see `source`). */
+const SMALL_BODY_BYTES = 32 * 1024;
 const LITERALS = [Buffer.from('true'), Buffer.from('false'), Buffer.from('null')];
 
 function fail(at: number, what: string): never {
   throw new JsonSyntaxError(`${what} at byte ${at}`);
 }
 
-/** One pass over one body. `spaced` tells whether the last scanned value had whitespace inside it. */
+/**
+ * Validates JSON (RFC 8259) in place, over the bytes of a request body, so a publish can keep
+ * each message's `data` as the text it was sent in instead of parsing it into JS values and
+ * serialising them again: a 60 KB message then costs one string, not a parsed copy, a
+ * re-serialised copy and a share of a body-sized string. Nesting depth is bounded only by
+ * the body (an explicit stack, no recursion).
+ *
+ * The bytes must be valid UTF-8 (check with `isUtf8` first); inside strings they are not
+ * decoded, only checked for what JSON forbids (control characters, bad escapes).
+ *
+ * One scanner per body. `spaced` tells whether the last value `value` checked had whitespace
+ * inside it (outside its strings).
+ */
 export class JsonScanner {
   spaced = false;
+  /** The closing brackets `value` waits for, innermost last (reused from call to call). */
+  private readonly closers: number[] = [];
 
-  constructor(readonly bytes: Buffer) {}
+  /**
+   * A small ASCII body as one string, so the texts taken from it are cheap slices of it; a
+   * large one is never made into one string (it would sit in V8's large-object space).
+   */
+  private readonly source: string | null;
+
+  constructor(readonly bytes: Buffer) {
+    this.source = bytes.length <= SMALL_BODY_BYTES && isAscii(bytes) ? bytes.toString('latin1') : null;
+  }
+
+  /** The bytes [start, end) as text (they are valid UTF-8). */
+  slice(start: number, end: number): string {
+    return this.source === null ? this.bytes.toString('utf8', start, end) : this.source.slice(start, end);
+  }
 
   /** The index of the first non-whitespace byte at or after `i`. */
   skipWhitespace(i: number): number {
@@ -51,7 +73,12 @@ export class JsonScanner {
   value(i: number): number {
     const b = this.bytes;
     this.spaced = false;
-    const closers: number[] = [];
+    const c = b[i];
+    if (c === QUOTE) return this.string(i);
+    if (c === MINUS || isDigit(c)) return this.number(i);
+    if (c !== OPEN_OBJECT && c !== OPEN_ARRAY) return this.literal(i);
+    const closers = this.closers;
+    closers.length = 0;
     for (;;) {
       const c = b[i];
       if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
@@ -85,24 +112,36 @@ export class JsonScanner {
   }
 
   /**
-   * Walks the object at `i` ('{'), calling `member` with each key and the index of its value;
-   * `member` checks the value and returns the index after it. Returns the index after '}'.
+   * Walks the object at `i` ('{'), calling `member` with each key (the bounds of its string,
+   * quotes included: see `keyIs`) and the index of its value; `member` checks the value and
+   * returns the index after it. Returns the index after '}'.
    */
-  object(i: number, member: (key: string, at: number) => number): number {
+  object(i: number, member: (keyStart: number, keyEnd: number, at: number) => number): number {
     const b = this.bytes;
     i = this.skipWhitespace(i + 1);
     if (b[i] === CLOSE_OBJECT) return i + 1;
     for (;;) {
       if (b[i] !== QUOTE) fail(i, 'expected a key');
+      const keyStart = i;
       const keyEnd = this.string(i);
-      const key = this.text(i, keyEnd);
       i = this.skipWhitespace(keyEnd);
       if (b[i] !== COLON) fail(i, 'expected ":"');
-      i = this.skipWhitespace(member(key, this.skipWhitespace(i + 1)));
+      i = this.skipWhitespace(member(keyStart, keyEnd, this.skipWhitespace(i + 1)));
       if (b[i] === CLOSE_OBJECT) return i + 1;
       if (b[i] !== COMMA) fail(i, 'expected "," or "}"');
       i = this.skipWhitespace(i + 1);
     }
+  }
+
+  /** True when the checked string at [start, end) stands for `name` (ASCII), without making a string. */
+  keyIs(start: number, end: number, name: string): boolean {
+    const b = this.bytes;
+    if (end - start - 2 === name.length) {
+      for (let k = 0; k < name.length; k++) if (b[start + 1 + k] !== name.charCodeAt(k)) return false;
+      return true;
+    }
+    const slash = b.indexOf(BACKSLASH, start);
+    return slash !== -1 && slash < end && this.text(start, end) === name;
   }
 
   /** Walks the array at `i` ('['), calling `element` as `object` calls `member`. Returns the index after ']'. */
@@ -120,14 +159,14 @@ export class JsonScanner {
 
   /** The JS string a checked JSON string at [start, end) stands for. */
   text(start: number, end: number): string {
-    const raw = this.bytes.toString('utf8', start + 1, end - 1);
+    const raw = this.slice(start + 1, end - 1);
     return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
   }
 
   /** The JSON text of a checked value at [start, end), without whitespace outside its strings. */
   compact(start: number, end: number, spaced: boolean): string {
     const b = this.bytes;
-    if (!spaced) return b.toString('utf8', start, end);
+    if (!spaced) return this.slice(start, end);
     const out = Buffer.allocUnsafe(end - start);
     let n = 0;
     for (let i = start; i < end; i++) {

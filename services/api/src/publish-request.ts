@@ -23,15 +23,23 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: RequestErro
 
 const bad = (code: ErrorCode, message: string, status = 400): Parsed<never> => ({ ok: false, error: { status, code, message } });
 
-/** A value's place in the body, and whether it has whitespace inside it (outside its strings). */
-interface ValueSpan {
-  start: number;
-  end: number;
-  spaced: boolean;
+/**
+ * Where a message object's members lie in the body, as [start, end) (-1: absent); a repeated
+ * key keeps its last value, as JSON.parse does. `dataSpaced`: `data` has whitespace outside its
+ * strings.
+ */
+class MessageFields {
+  topicStart = -1;
+  topicEnd = -1;
+  dataStart = -1;
+  dataEnd = -1;
+  dataSpaced = false;
+  idStart = -1;
+  idEnd = -1;
 }
 
-/** An object's members by key (a repeated key keeps its last value, as JSON.parse does); null for a non-object. */
-type Members = Map<string, ValueSpan> | null;
+/** A message's fields, or null when it is not an object. */
+type Members = MessageFields | null;
 
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;
@@ -53,19 +61,49 @@ function scanBody(body: Buffer, read: (scanner: JsonScanner, at: number) => numb
   return bad(ErrorCode.BadRequest, 'body is not valid JSON');
 }
 
-/** Checks the value at `at`; when it is an object, calls `found` with its members (values checked, not decoded). */
-function readMembers(scanner: JsonScanner, at: number, found: (members: Members) => void): number {
-  if (scanner.bytes[at] !== OPEN_OBJECT) {
-    found(null);
-    return scanner.value(at);
+/**
+ * Reads values that should be message objects, keeping where their members lie (values checked,
+ * not decoded). One per body: its member callback is made once, not per message.
+ */
+class MessageReader {
+  /** The fields of the value read last; null when it was not an object. */
+  fields: Members = null;
+  private current = new MessageFields();
+
+  constructor(private readonly scanner: JsonScanner) {}
+
+  /** Checks the value at `at` (setting `fields`); returns the index after it. */
+  read(at: number): number {
+    if (this.scanner.bytes[at] !== OPEN_OBJECT) {
+      this.fields = null;
+      return this.scanner.value(at);
+    }
+    this.current = new MessageFields();
+    this.fields = this.current;
+    return this.scanner.object(at, this.member);
   }
-  const members = new Map<string, ValueSpan>();
-  found(members);
-  return scanner.object(at, (key, start) => {
+
+  private readonly member = (keyStart: number, keyEnd: number, start: number): number => {
+    const { scanner, current } = this;
     const end = scanner.value(start);
-    members.set(key, { start, end, spaced: scanner.spaced });
+    if (scanner.keyIs(keyStart, keyEnd, 'data')) {
+      current.dataStart = start;
+      current.dataEnd = end;
+      current.dataSpaced = scanner.spaced;
+    } else if (scanner.keyIs(keyStart, keyEnd, 'topic')) {
+      current.topicStart = start;
+      current.topicEnd = end;
+    } else if (scanner.keyIs(keyStart, keyEnd, 'id')) {
+      current.idStart = start;
+      current.idEnd = end;
+    }
     return end;
-  });
+  };
+}
+
+/** The checked string at [start, end) (start < 0: absent); undefined when absent or not a string. */
+function stringAt(scanner: JsonScanner, start: number, end: number): string | undefined {
+  return start < 0 || scanner.bytes[start] !== QUOTE ? undefined : scanner.text(start, end);
 }
 
 /**
@@ -75,33 +113,30 @@ function readMembers(scanner: JsonScanner, at: number, found: (members: Members)
  */
 function toPublishRequest(scanner: JsonScanner, members: Members, maxDataBytes: number, where = ''): Parsed<PublishRequest> {
   if (members === null) return bad(ErrorCode.BadRequest, `${where}expected {"topic":…,"data":…}`);
-  const string = (span: ValueSpan | undefined) =>
-    span === undefined || scanner.bytes[span.start] !== QUOTE ? undefined : scanner.text(span.start, span.end);
-  const topic = string(members.get('topic'));
+  const topic = stringAt(scanner, members.topicStart, members.topicEnd);
   if (topic === undefined) return bad(ErrorCode.BadRequest, `${where}"topic" must be a string`);
   if (!isValidTopic(topic)) return bad(ErrorCode.BadTopic, `${where}invalid topic "${String(topic).slice(0, 64)}"`);
-  const span = members.get('data');
-  if (span === undefined) return bad(ErrorCode.BadRequest, `${where}"data" is required`);
-  const data = scanner.compact(span.start, span.end, span.spaced);
-  const bytes = span.spaced ? Buffer.byteLength(data) : span.end - span.start;
+  const { dataStart, dataEnd, dataSpaced } = members;
+  if (dataStart < 0) return bad(ErrorCode.BadRequest, `${where}"data" is required`);
+  const data = scanner.compact(dataStart, dataEnd, dataSpaced);
+  const bytes = dataSpaced ? Buffer.byteLength(data) : dataEnd - dataStart;
   if (bytes > maxDataBytes) return bad(ErrorCode.TooLarge, `${where}"data" is over ${maxDataBytes} bytes`, 413);
-  const idSpan = members.get('id');
-  if (idSpan === undefined) return { ok: true, value: { topic, data } };
-  const id = string(idSpan);
+  if (members.idStart < 0) return { ok: true, value: { topic, data } };
+  const id = stringAt(scanner, members.idStart, members.idEnd);
   if (id === undefined || !isValidIdempotencyKey(id)) return bad(ErrorCode.BadRequest, `${where}"id" ${BAD_IDEMPOTENCY_KEY}`);
   return { ok: true, value: { topic, data, id } };
 }
 
 export function parsePublishBody(body: Buffer, maxDataBytes: number, idempotencyKey?: string | string[]): Parsed<PublishRequest> {
-  let members: Members = null;
-  const json = scanBody(body, (scanner, at) =>
-    readMembers(scanner, at, (found) => {
-      members = found;
-    }),
-  );
+  let reader: MessageReader | undefined;
+  const json = scanBody(body, (scanner, at) => {
+    reader = new MessageReader(scanner);
+    return reader.read(at);
+  });
   if (!json.ok) return json;
-  const message = members as Members;
-  if (message?.has('id')) return bad(ErrorCode.BadRequest, 'send the key of a single publish as the Idempotency-Key header');
+  const message = (reader as MessageReader | undefined)?.fields ?? null;
+  if (message !== null && message.idStart >= 0)
+    return bad(ErrorCode.BadRequest, 'send the key of a single publish as the Idempotency-Key header');
   const parsed = toPublishRequest(json.value, message, maxDataBytes);
   if (!parsed.ok || idempotencyKey === undefined) return parsed;
   if (typeof idempotencyKey !== 'string' || !isValidIdempotencyKey(idempotencyKey)) {
@@ -118,18 +153,22 @@ export function parseBatchBody(body: Buffer, maxDataBytes: number, maxMessages: 
   const json = scanBody(body, (scanner, at) => {
     if (scanner.bytes[at] !== OPEN_OBJECT) return scanner.value(at);
     isObject = true;
-    return scanner.object(at, (key, start) => {
-      if (key !== 'messages' || scanner.bytes[start] !== OPEN_ARRAY) {
-        if (key === 'messages') messages = null;
+    return scanner.object(at, (keyStart, keyEnd, start) => {
+      const isMessages = scanner.keyIs(keyStart, keyEnd, 'messages');
+      if (!isMessages || scanner.bytes[start] !== OPEN_ARRAY) {
+        if (isMessages) messages = null;
         return scanner.value(start);
       }
       const elements: Members[] = [];
+      const reader = new MessageReader(scanner);
       messages = elements;
       count = 0;
       return scanner.array(start, (element) => {
         // Past the limit the rest is only checked: the batch is refused for its length anyway.
         if (++count > maxMessages) return scanner.value(element);
-        return readMembers(scanner, element, (members) => elements.push(members));
+        const end = reader.read(element);
+        elements.push(reader.fields);
+        return end;
       });
     });
   });
