@@ -29,7 +29,10 @@ const ENTRY_OVERHEAD = 96;
 /**
  * History in process memory: a bounded array per topic, expired lazily and by a periodic sweep,
  * and a bound on all topics' bytes (`limits.maxBytes`, HISTORY_MAX_BYTES): past it the oldest
- * messages of any topic are dropped, in append order.
+ * messages of any topic are dropped, in append order. Data texts live in HistorySlabs, outside
+ * the JS heap, and the bound counts their slabs whole: when the oldest slab still holds a
+ * message, dropping for the bound goes on until that slab is empty (at most one slab, 1/64 of
+ * the bound, more than the bytes alone would need).
  *
  * Epochs: a topic's offset counter is kept while it holds messages and for `ttlMs` after its
  * last append; then (nothing held, idle) the sweep frees it, so idle topics cost nothing. If the
