@@ -1,5 +1,15 @@
 import { isAscii } from 'node:buffer';
 
+/** Called for each member of an object `object` walks: checks the value at `at`, returns the index after it. */
+export interface MemberVisitor {
+  member(keyStart: number, keyEnd: number, at: number): number;
+}
+
+/** Called for each element of an array `array` walks (or a value read some other way), as MemberVisitor. */
+export interface ValueVisitor {
+  value(at: number): number;
+}
+
 /** The body is not JSON; the message says what is wrong and at which byte. */
 export class JsonSyntaxError extends Error {
   override readonly name = 'JsonSyntaxError';
@@ -53,8 +63,13 @@ export class JsonScanner {
    */
   private readonly source: string | null;
 
-  constructor(readonly bytes: Buffer) {
-    this.source = bytes.length <= SMALL_BODY_BYTES && isAscii(bytes) ? bytes.toString('latin1') : null;
+  /** `ascii`: the bytes are all ASCII (computed when not given). */
+  constructor(
+    readonly bytes: Buffer,
+    ascii?: boolean,
+  ) {
+    const small = bytes.length <= SMALL_BODY_BYTES;
+    this.source = small && (ascii ?? isAscii(bytes)) ? bytes.toString('latin1') : null;
   }
 
   /** The bytes [start, end) as text (they are valid UTF-8). */
@@ -112,11 +127,11 @@ export class JsonScanner {
   }
 
   /**
-   * Walks the object at `i` ('{'), calling `member` with each key (the bounds of its string,
-   * quotes included: see `keyIs`) and the index of its value; `member` checks the value and
+   * Walks the object at `i` ('{'), calling `visitor.member` with each key (the bounds of its string,
+   * quotes included: see `keyIs`) and the index of its value; it checks the value and
    * returns the index after it. Returns the index after '}'.
    */
-  object(i: number, member: (keyStart: number, keyEnd: number, at: number) => number): number {
+  object(i: number, visitor: MemberVisitor): number {
     const b = this.bytes;
     i = this.skipWhitespace(i + 1);
     if (b[i] === CLOSE_OBJECT) return i + 1;
@@ -126,7 +141,7 @@ export class JsonScanner {
       const keyEnd = this.string(i);
       i = this.skipWhitespace(keyEnd);
       if (b[i] !== COLON) fail(i, 'expected ":"');
-      i = this.skipWhitespace(member(keyStart, keyEnd, this.skipWhitespace(i + 1)));
+      i = this.skipWhitespace(visitor.member(keyStart, keyEnd, this.skipWhitespace(i + 1)));
       if (b[i] === CLOSE_OBJECT) return i + 1;
       if (b[i] !== COMMA) fail(i, 'expected "," or "}"');
       i = this.skipWhitespace(i + 1);
@@ -144,13 +159,13 @@ export class JsonScanner {
     return slash !== -1 && slash < end && this.text(start, end) === name;
   }
 
-  /** Walks the array at `i` ('['), calling `element` as `object` calls `member`. Returns the index after ']'. */
-  array(i: number, element: (at: number) => number): number {
+  /** Walks the array at `i` ('['), calling `visitor.value` for each element as `object` does. Returns the index after ']'. */
+  array(i: number, visitor: ValueVisitor): number {
     const b = this.bytes;
     i = this.skipWhitespace(i + 1);
     if (b[i] === CLOSE_ARRAY) return i + 1;
     for (;;) {
-      i = this.skipWhitespace(element(i));
+      i = this.skipWhitespace(visitor.value(i));
       if (b[i] === CLOSE_ARRAY) return i + 1;
       if (b[i] !== COMMA) fail(i, 'expected "," or "]"');
       i = this.skipWhitespace(i + 1);
