@@ -7,6 +7,16 @@ interface StoredEntry {
   offset: number;
   /** The data text, in the store's slabs (outside the JS heap); null once dropped. */
   data: HeldText | null;
+  /**
+   * The text as a string, once a reader asked for it: kept (and counted in the bound) while the
+   * message is held, so replays of it copy nothing more. Made at the drop of a message handed
+   * to a reader and not read yet, since its slab may then be reused.
+   */
+  text: string | null;
+  /** Bytes of `text` counted in the bound. */
+  textBytes: number;
+  /** True once `since` handed it out (its reader may read it later, after a drop). */
+  lent: boolean;
   expiresAt: number;
   /** False once dropped (by size, age or the byte bound); the eviction queue skips it. */
   held: boolean;
@@ -88,7 +98,16 @@ export class MemoryHistory implements HistoryStore {
     }
     log.last += 1;
     log.appendedAt = now;
-    const entry: StoredEntry = { offset: log.last, data: this.slabs.store(data), expiresAt: now + this.limits.ttlMs, held: true, log };
+    const entry: StoredEntry = {
+      offset: log.last,
+      data: this.slabs.store(data),
+      text: null,
+      textBytes: 0,
+      lent: false,
+      expiresAt: now + this.limits.ttlMs,
+      held: true,
+      log,
+    };
     log.entries.push(entry);
     this.queue.push(entry);
     this.entryBytes += ENTRY_OVERHEAD;
@@ -107,7 +126,7 @@ export class MemoryHistory implements HistoryStore {
     for (const entry of log?.entries ?? []) {
       if (entry.offset <= from) continue;
       if (messages.length >= limit) break;
-      if (entry.data !== null) messages.push({ offset: entry.offset, data: this.slabs.read(entry.data) });
+      messages.push(this.lend(entry));
     }
     const nothingNewer = last <= from;
     const startsRight = messages[0]?.offset === from + 1;
@@ -144,9 +163,39 @@ export class MemoryHistory implements HistoryStore {
   private drop(entry: StoredEntry): void {
     if (!entry.held) return;
     entry.held = false;
-    this.entryBytes -= ENTRY_OVERHEAD;
-    if (entry.data !== null) this.slabs.release(entry.data);
+    this.entryBytes -= ENTRY_OVERHEAD + entry.textBytes;
+    entry.textBytes = 0;
+    if (entry.data !== null) {
+      if (entry.lent && entry.text === null) entry.text = this.slabs.read(entry.data);
+      this.slabs.release(entry.data);
+    }
     entry.data = null;
+  }
+
+  /**
+   * A message for a reader, whose `data` is made into a string only when read: a replay that
+   * reads a page but sends one message (its socket full) copies one text, not the page.
+   */
+  private lend(entry: StoredEntry): HistoryEntry {
+    entry.lent = true;
+    const store = this;
+    return {
+      offset: entry.offset,
+      get data() {
+        return store.textOf(entry);
+      },
+    };
+  }
+
+  private textOf(entry: StoredEntry): string {
+    if (entry.text !== null) return entry.text;
+    // Held (a lent message gets its text when dropped), so its bytes are still in its slab.
+    const text = this.slabs.read(entry.data as HeldText);
+    entry.text = text;
+    entry.textBytes = text.length;
+    this.entryBytes += text.length;
+    this.enforceBytes();
+    return text;
   }
 
   /** Drops the oldest messages, across topics, while over the byte bound. */
