@@ -42,7 +42,8 @@ const ENTRY_OVERHEAD = 96;
  * messages of any topic are dropped, in append order. Data texts live in HistorySlabs, outside
  * the JS heap, and the bound counts their slabs whole: when the oldest slab still holds a
  * message, dropping for the bound goes on until that slab is empty (at most one slab, 1/64 of
- * the bound, more than the bytes alone would need).
+ * the bound, more than the bytes alone would need). A message read (see `lend`) also keeps its
+ * text as a string while held, counted in the bound.
  *
  * Epochs: a topic's offset counter is kept while it holds messages and for `ttlMs` after its
  * last append; then (nothing held, idle) the sweep frees it, so idle topics cost nothing. If the

@@ -81,6 +81,17 @@ describe('MemoryHistory', () => {
     await store.close();
   });
 
+  it('a message handed to a reader keeps its data after it is dropped and its slab reused', async () => {
+    const store = new MemoryHistory({ size: 10, ttlMs: 60_000, maxBytes: 64 * 16 * 1024 }); // slabs of 16 KiB
+    const first = JSON.stringify({ first: 'a'.repeat(3000) });
+    await store.append('lent', first);
+    const page = await store.since('lent', 0, 10); // read later, as a paused replay does
+    for (let i = 0; i < 2_000; i++) await store.append(`other.${i}`, JSON.stringify({ i, pad: 'b'.repeat(3000) }));
+    assert.equal((await store.since('lent', 0, 10)).messages.length, 0, 'dropped for the bound');
+    assert.equal(page.messages[0]?.data, first);
+    await store.close();
+  });
+
   it('refuses bad limits', () => {
     assert.throws(() => new MemoryHistory({ size: 0, ttlMs: 10 }), RangeError);
   });
