@@ -1,5 +1,8 @@
+/** A stored text: a short one as the string itself, a longer one as where its bytes are. */
+export type HeldText = string | SlabText;
+
 /** Where one message's data text lives: `length` UTF-8 bytes at `start` of a slab (or its own Buffer). */
-export interface HeldText {
+export interface SlabText {
   readonly slab: Slab;
   readonly start: number;
   readonly length: number;
@@ -19,6 +22,11 @@ interface Slab {
 const MAX_SLAB_BYTES = 1024 * 1024;
 /** Below this a bound is too small to cut into slabs worth having: every text gets its own Buffer. */
 const MIN_SLAB_BYTES = 16 * 1024;
+/**
+ * Texts shorter than this stay JS strings (counted at their length): copying them would cost
+ * more than the garbage they leave, which is of the order of the entry that holds them.
+ */
+const INLINE_CHARS = 1024;
 /** Emptied slabs kept for reuse; past these they are left to the garbage collector. */
 const SPARE_SLABS = 4;
 
@@ -30,7 +38,7 @@ const SPARE_SLABS = 4;
  * and dropped a second later, no external Buffers waiting for V8 to notice them. (History is
  * written in append order and dropped nearly in append order, oldest first, so slabs empty in
  * turn.) A text over a quarter of a slab, or any text when there is no bound, gets a Buffer
- * of its own.
+ * of its own; one under 1,024 characters stays a string.
  *
  * `bytes` is what the arena holds: a slab counts whole while any text in it is held, so a
  * bound on `bytes` bounds the memory even when a few long-lived texts keep slabs open.
@@ -58,8 +66,12 @@ export class HistorySlabs {
     return this.made;
   }
 
-  /** Copies `text`'s UTF-8 bytes in. */
+  /** Copies `text`'s UTF-8 bytes in (a short text is kept as it is). */
   store(text: string): HeldText {
+    if (text.length < INLINE_CHARS) {
+      this.held += text.length;
+      return text;
+    }
     const length = Buffer.byteLength(text);
     if (length * 4 > this.slabBytes) {
       const own: Slab = { buffer: Buffer.from(text), used: length, live: 1, own: true };
@@ -75,13 +87,18 @@ export class HistorySlabs {
     return { slab, start, length };
   }
 
-  /** The text, as a new string. */
+  /** The text, as a string (a new one unless it was kept as one). */
   read(text: HeldText): string {
+    if (typeof text === 'string') return text;
     return text.slab.buffer.toString('utf8', text.start, text.start + text.length);
   }
 
   /** Forgets one stored text (once per `store`); its slab is reused when it holds no other. */
   release(text: HeldText): void {
+    if (typeof text === 'string') {
+      this.held -= text.length;
+      return;
+    }
     const slab = text.slab;
     slab.live--;
     if (slab.live > 0) return;

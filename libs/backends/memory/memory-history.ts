@@ -190,6 +190,7 @@ export class MemoryHistory implements HistoryStore {
 
   private textOf(entry: StoredEntry): string {
     if (entry.text !== null) return entry.text;
+    if (typeof entry.data === 'string') return entry.data;
     // Held (a lent message gets its text when dropped), so its bytes are still in its slab.
     const text = this.slabs.read(entry.data as HeldText);
     entry.text = text;
