@@ -1,5 +1,3 @@
-import { isAscii } from 'node:buffer';
-
 /** Called for each member of an object `object` walks: checks the value at `at`, returns the index after it. */
 export interface MemberVisitor {
   member(keyStart: number, keyEnd: number, at: number): number;
@@ -31,8 +29,6 @@ const isWhitespace = (c: number | undefined) => c === 0x20 || c === 0x0a || c ==
 const isDigit = (c: number | undefined) => c !== undefined && c >= ZERO && c <= NINE;
 const isHex = (c: number | undefined) =>
   c !== undefined && ((c >= ZERO && c <= NINE) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
-/** Bodies up to this size are read as one string when they are ASCII (see `source`). */
-const SMALL_BODY_BYTES = 32 * 1024;
 const LITERALS = [Buffer.from('true'), Buffer.from('false'), Buffer.from('null')];
 
 function fail(at: number, what: string): never {
@@ -57,24 +53,13 @@ export class JsonScanner {
   /** The closing brackets `value` waits for, innermost last (reused from call to call). */
   private readonly closers: number[] = [];
 
-  /**
-   * A small ASCII body as one string, so the texts taken from it are cheap slices of it; a
-   * large one is never made into one string (it would sit in V8's large-object space).
-   */
-  private readonly source: string | null;
-
-  /** `ascii`: the bytes are all ASCII (computed when not given). */
-  constructor(
-    readonly bytes: Buffer,
-    ascii?: boolean,
-  ) {
-    const small = bytes.length <= SMALL_BODY_BYTES;
-    this.source = small && (ascii ?? isAscii(bytes)) ? bytes.toString('latin1') : null;
-  }
+  constructor(readonly bytes: Buffer) {}
 
   /** The bytes [start, end) as text (they are valid UTF-8). */
   slice(start: number, end: number): string {
-    return this.source === null ? this.bytes.toString('utf8', start, end) : this.source.slice(start, end);
+    // A new flat string each time, never a slice of a body-sized one: the store may keep it
+    // (a topic as a map key, a short text), and a slice would keep the whole body alive.
+    return this.bytes.toString('utf8', start, end);
   }
 
   /** The index of the first non-whitespace byte at or after `i`. */

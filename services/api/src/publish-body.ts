@@ -114,8 +114,7 @@ export interface ReadBody<T> {
  * becomes U+FFFD, as in the decoded text JSON.parse would see.
  */
 function scannerFor(body: Buffer): JsonScanner {
-  if (isAscii(body)) return new JsonScanner(body, true);
-  return new JsonScanner(isUtf8(body) ? body : Buffer.from(body.toString('utf8')), false);
+  return new JsonScanner(isAscii(body) || isUtf8(body) ? body : Buffer.from(body.toString('utf8')));
 }
 
 /** True when the body is exactly one JSON value, read by `reader`. */
