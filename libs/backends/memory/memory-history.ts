@@ -2,8 +2,22 @@ import { randomBytes } from 'node:crypto';
 import type { HistoryEntry, HistoryLimits, HistoryPage, HistoryStore, StreamTip } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
 import type { MessageData } from '@switchboard/protocol';
+import { type HeldText, HistorySlabs } from './history-slabs.js';
 
-interface StoredEntry extends HistoryEntry {
+interface StoredEntry {
+  offset: number;
+  /** The data (JSON text or bytes), in the store's slabs (outside the JS heap); null once dropped. */
+  data: HeldText | null;
+  /**
+   * The data as a string (or Buffer for bytes), once a reader asked for it: kept (and counted in the bound) while the
+   * message is held, so replays of it copy nothing more. Made at the drop of a message handed
+   * to a reader and not read yet, since its slab may then be reused.
+   */
+  text: MessageData | null;
+  /** Bytes of `text` counted in the bound. */
+  textBytes: number;
+  /** True once `since` handed it out (its reader may read it later, after a drop). */
+  lent: boolean;
   expiresAt: number;
   /** False once dropped (by size, age or the byte bound); the eviction queue skips it. */
   held: boolean;
@@ -20,13 +34,17 @@ interface TopicLog {
   entries: StoredEntry[];
 }
 
-/** Bytes counted per message besides its data (text or byte length): the entry object, its array slot, queue slot. */
+/** Bytes counted per message besides its data (the entry object, its array slot, queue slot). */
 const ENTRY_OVERHEAD = 96;
 
 /**
  * History in process memory: a bounded array per topic, expired lazily and by a periodic sweep,
  * and a bound on all topics' bytes (`limits.maxBytes`, HISTORY_MAX_BYTES): past it the oldest
- * messages of any topic are dropped, in append order.
+ * messages of any topic are dropped, in append order. Data texts live in HistorySlabs, outside
+ * the JS heap, and the bound counts their slabs whole: when the oldest slab still holds a
+ * message, dropping for the bound goes on until that slab is empty (at most one slab, 1/64 of
+ * the bound, more than the bytes alone would need). A message read (see `lend`) also keeps its
+ * text as a string while held, counted in the bound.
  *
  * Epochs: a topic's offset counter is kept while it holds messages and for `ttlMs` after its
  * last append; then (nothing held, idle) the sweep frees it, so idle topics cost nothing. If the
@@ -43,7 +61,9 @@ export class MemoryHistory implements HistoryStore {
   /** Every held message in append order (with dropped ones not yet passed), for the byte bound. */
   private queue: StoredEntry[] = [];
   private queueHead = 0;
-  private bytes = 0;
+  /** Bytes of the entries (ENTRY_OVERHEAD each); their data's are `slabs.bytes`. */
+  private entryBytes = 0;
+  private slabs: HistorySlabs;
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -52,13 +72,17 @@ export class MemoryHistory implements HistoryStore {
     private readonly now: () => number = Date.now,
   ) {
     if (!(limits.size >= 1) || !(limits.ttlMs > 0)) throw new RangeError('history size and ttl must be positive');
+    this.slabs = new HistorySlabs(limits.maxBytes);
     this.sweeper = setInterval(() => this.sweep(), Math.min(limits.ttlMs, 60_000));
     this.sweeper.unref();
   }
 
-  /** Bytes held over all topics (data text + a fixed overhead per message), for metrics and tests. */
+  /**
+   * Bytes held over all topics, as the bound counts them: the slabs holding data (whole, see
+   * HistorySlabs) plus a fixed overhead per message. For metrics and tests.
+   */
   get heldBytes(): number {
-    return this.bytes;
+    return this.slabs.bytes + this.entryBytes;
   }
 
   /** Topics whose counters are held. */
@@ -76,12 +100,19 @@ export class MemoryHistory implements HistoryStore {
     }
     log.last += 1;
     log.appendedAt = now;
-    // Bytes are copied: a view (of a request body, a socket read) would keep its whole buffer alive.
-    const kept = typeof data === 'string' ? data : Buffer.from(data);
-    const entry: StoredEntry = { offset: log.last, data: kept, expiresAt: now + this.limits.ttlMs, held: true, log };
+    const entry: StoredEntry = {
+      offset: log.last,
+      data: this.slabs.store(data),
+      text: null,
+      textBytes: 0,
+      lent: false,
+      expiresAt: now + this.limits.ttlMs,
+      held: true,
+      log,
+    };
     log.entries.push(entry);
     this.queue.push(entry);
-    this.bytes += data.length + ENTRY_OVERHEAD;
+    this.entryBytes += ENTRY_OVERHEAD;
     if (log.entries.length > this.limits.size) this.drop(log.entries.shift() as StoredEntry);
     this.enforceBytes();
     return { offset: log.last, epoch: log.epoch };
@@ -97,7 +128,7 @@ export class MemoryHistory implements HistoryStore {
     for (const entry of log?.entries ?? []) {
       if (entry.offset <= from) continue;
       if (messages.length >= limit) break;
-      messages.push({ offset: entry.offset, data: entry.data });
+      messages.push(this.lend(entry));
     }
     const nothingNewer = last <= from;
     const startsRight = messages[0]?.offset === from + 1;
@@ -115,7 +146,8 @@ export class MemoryHistory implements HistoryStore {
     clearInterval(this.sweeper);
     this.logs.clear();
     this.queue = [];
-    this.bytes = 0;
+    this.entryBytes = 0;
+    this.slabs = new HistorySlabs(this.limits.maxBytes);
   }
 
   /** Number of messages held over all topics, for metrics and tests. */
@@ -133,15 +165,47 @@ export class MemoryHistory implements HistoryStore {
   private drop(entry: StoredEntry): void {
     if (!entry.held) return;
     entry.held = false;
-    this.bytes -= entry.data.length + ENTRY_OVERHEAD;
-    entry.data = '';
+    this.entryBytes -= ENTRY_OVERHEAD + entry.textBytes;
+    entry.textBytes = 0;
+    if (entry.data !== null) {
+      if (entry.lent && entry.text === null) entry.text = this.slabs.read(entry.data);
+      this.slabs.release(entry.data);
+    }
+    entry.data = null;
+  }
+
+  /**
+   * A message for a reader, whose `data` is made into a string only when read: a replay that
+   * reads a page but sends one message (its socket full) copies one text, not the page.
+   */
+  private lend(entry: StoredEntry): HistoryEntry {
+    entry.lent = true;
+    const store = this;
+    return {
+      offset: entry.offset,
+      get data() {
+        return store.textOf(entry);
+      },
+    };
+  }
+
+  private textOf(entry: StoredEntry): MessageData {
+    if (entry.text !== null) return entry.text;
+    if (typeof entry.data === 'string') return entry.data;
+    // Held (a lent message gets its text when dropped), so its bytes are still in its slab.
+    const text = this.slabs.read(entry.data as HeldText);
+    entry.text = text;
+    entry.textBytes = text.length;
+    this.entryBytes += text.length;
+    this.enforceBytes();
+    return text;
   }
 
   /** Drops the oldest messages, across topics, while over the byte bound. */
   private enforceBytes(): void {
     const max = this.limits.maxBytes;
     if (max !== undefined) {
-      while (this.bytes > max && this.queueHead < this.queue.length) {
+      while (this.heldBytes > max && this.queueHead < this.queue.length) {
         const entry = this.queue[this.queueHead++] as StoredEntry;
         if (!entry.held) continue;
         const entries = entry.log.entries;

@@ -54,6 +54,24 @@ describe('POST /v1/publish', () => {
     );
   });
 
+  it('keeps data as sent, less whitespace outside strings (one-line frames); bytes that are not UTF-8 read as U+FFFD', T, async () => {
+    const client = await server.client();
+    await client.request({ op: 'subscribe', id: 1, topic: 'api.raw' });
+    const raw = '{ "topic" : "api.raw",\n  "data" : {\n    "n" : 1.50,\n    "s" : "a b\\n\\u00e9"\n  }\n}';
+    const next = new Promise<string>((resolve) => client.ws.once('message', (data) => resolve(data.toString())));
+    assert.equal((await requestJson(`${server.url}/v1/publish`, { raw })).status, 200);
+    const frame = await next;
+    assert.match(frame, /"data":\{"n":1.50,"s":"a b\\n\\u00e9"\}\}$/);
+    const bad = Buffer.concat([Buffer.from('{"topic":"api.raw","data":"x'), Buffer.from([0xff]), Buffer.from('y"}')]);
+    const res = await fetch(`${server.url}/v1/publish`, { method: 'POST', body: bad });
+    assert.equal(res.status, 200);
+    const page = await requestJson(`${server.url}/v1/topics/api.raw/history`);
+    assert.deepEqual(
+      (page.body as HistoryAnswer).messages.map((m) => m.data),
+      [{ n: 1.5, s: 'a b\né' }, 'x\ufffdy'],
+    );
+  });
+
   it('400 bad_request on a body that is not JSON', T, async () => {
     assertError(await requestJson(`${server.url}/v1/publish`, { raw: '{"topic":"a",' }), 400, 'bad_request');
     assertError(await requestJson(`${server.url}/v1/publish`, { raw: '' }), 400, 'bad_request');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runHistoryConformance } from '@switchboard/history/conformance';
+import type { HistorySlabs } from '../history-slabs.js';
 import { MemoryHistory } from '../memory-history.js';
 
 runHistoryConformance('memory', async () => ({ createStore: async (limits) => new MemoryHistory(limits) }));
@@ -53,6 +54,41 @@ describe('MemoryHistory', () => {
     );
     assert.equal(page.complete, false);
     assert.equal(page.offset, 10);
+    await store.close();
+  });
+
+  it('HISTORY_MAX_BYTES in slabs: a flood reuses them, the bound counts a slab whole, data reads back exactly', async () => {
+    const maxBytes = 64 * 64 * 1024; // 64 slabs of 64 KiB
+    const store = new MemoryHistory({ size: 3, ttlMs: 60_000, maxBytes });
+    const text = (i: number) => JSON.stringify({ i, s: `é✓😀${'x'.repeat(3000 + (i % 7) * 1000)}` });
+    // A quiet topic's message pins the first slab; a flood of distinct topics runs through the bound.
+    await store.append('quiet', '"pinned"');
+    for (let i = 0; i < 5_000; i++) {
+      await store.append(`flood.${i}`, text(i));
+      assert.ok(store.heldBytes <= maxBytes, `${store.heldBytes} bytes held after ${i}`);
+    }
+    assert.equal((await store.since('quiet', 0, 10)).messages.length, 0, 'the pinned message was the oldest: dropped for the bound');
+    const newest = await store.since('flood.4999', 0, 10);
+    assert.deepEqual(newest.messages, [{ offset: 1, data: text(4999) }]);
+    assert.ok(store.messageCount > 500, `${store.messageCount} messages held: slabs are filled, not one per message`);
+    const slabs = (store as unknown as { slabs: HistorySlabs }).slabs;
+    assert.ok(slabs.allocated <= 64 + 1, `${slabs.allocated} slabs allocated for 64 in use: emptied ones are reused`);
+    // A text too big for a slab gets its own Buffer, counted at its size.
+    const big = JSON.stringify('y'.repeat(200_000));
+    await store.append('big', big);
+    assert.equal((await store.since('big', 0, 1)).messages[0]?.data, big);
+    assert.ok(store.heldBytes <= maxBytes);
+    await store.close();
+  });
+
+  it('a message handed to a reader keeps its data after it is dropped and its slab reused', async () => {
+    const store = new MemoryHistory({ size: 10, ttlMs: 60_000, maxBytes: 64 * 16 * 1024 }); // slabs of 16 KiB
+    const first = JSON.stringify({ first: 'a'.repeat(3000) });
+    await store.append('lent', first);
+    const page = await store.since('lent', 0, 10); // read later, as a paused replay does
+    for (let i = 0; i < 2_000; i++) await store.append(`other.${i}`, JSON.stringify({ i, pad: 'b'.repeat(3000) }));
+    assert.equal((await store.since('lent', 0, 10)).messages.length, 0, 'dropped for the bound');
+    assert.equal(page.messages[0]?.data, first);
     await store.close();
   });
 
