@@ -92,6 +92,28 @@ describe('MemoryHistory', () => {
     await store.close();
   });
 
+  it('bytes messages share the slabs: small and large bytes read back exactly, also after a drop and slab reuse', async () => {
+    const store = new MemoryHistory({ size: 10, ttlMs: 60_000, maxBytes: 64 * 16 * 1024 }); // slabs of 16 KiB
+    const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+    const small = bytes(10, 1);
+    const inSlab = bytes(3000, 2);
+    const own = bytes(10_000, 3); // over a quarter of a slab: a Buffer of its own
+    await store.append('b.small', small);
+    await store.append('b.slab', inSlab);
+    await store.append('b.own', own);
+    const lent = await store.since('b.slab', 0, 1); // read later, after its slab was reused
+    assert.deepEqual(new Uint8Array((await store.since('b.small', 0, 1)).messages[0]?.data as Uint8Array), small);
+    assert.deepEqual(new Uint8Array((await store.since('b.own', 0, 1)).messages[0]?.data as Uint8Array), own);
+    for (let i = 0; i < 2_000; i++) await store.append(`other.${i}`, bytes(3000, i));
+    assert.equal((await store.since('b.slab', 0, 1)).messages.length, 0, 'dropped for the bound');
+    const data = lent.messages[0]?.data;
+    assert.ok(data instanceof Uint8Array, 'bytes stay bytes');
+    assert.deepEqual(new Uint8Array(data), inSlab);
+    const newest = (await store.since('other.1999', 0, 1)).messages[0]?.data;
+    assert.deepEqual(new Uint8Array(newest as Uint8Array), bytes(3000, 1999));
+    await store.close();
+  });
+
   it('refuses bad limits', () => {
     assert.throws(() => new MemoryHistory({ size: 0, ttlMs: 10 }), RangeError);
   });
