@@ -9,3 +9,6 @@ export const PRESENCE_REPORT_TOPIC = '$sb.presence.reports';
 
 /** Presence replicas ask edges for a full snapshot here. */
 export const PRESENCE_SYNC_TOPIC = '$sb.presence.sync';
+
+/** Presence replicas announce themselves here (see services/presence's ReplicaRoster). */
+export const PRESENCE_REPLICAS_TOPIC = '$sb.presence.replicas';

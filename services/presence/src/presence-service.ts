@@ -11,6 +11,7 @@ import { PusherChannelAnswers } from './pusher/pusher-channel-answers.js';
 import { PusherClientEventHooks } from './pusher/pusher-client-event-hooks.js';
 import { PusherMemberEvents } from './pusher/pusher-member-events.js';
 import { PusherWebhooks } from './pusher/pusher-webhooks.js';
+import { ReplicaRoster } from './replica-roster.js';
 import { UserEvents } from './user-events.js';
 import { WebhookSender } from './webhook-sender.js';
 
@@ -48,6 +49,8 @@ export class PresenceService {
   private pusher: PusherMemberEvents | null = null;
   /** The Pusher apps' webhooks (null unless some app has one). */
   readonly pusherWebhooks: PusherWebhooks | null = null;
+  /** The replicas on the bus: only the oldest sends the Pusher webhooks (null when there are none). */
+  readonly roster: ReplicaRoster | null = null;
   private pusherClientEvents: PusherClientEventHooks | null = null;
   private pusherAnswers: PusherChannelAnswers | null = null;
 
@@ -67,7 +70,15 @@ export class PresenceService {
           });
     const apps = settings.PUSHER_APPS;
     if (apps.list.some((app) => app.webhooks.length > 0)) {
+      const roster = new ReplicaRoster(options.bus, {
+        id: options.replicaId,
+        startedAt: this.startedAt,
+        intervalMs: settings.PRESENCE_INTERVAL_MS,
+        now: this.now,
+      });
+      this.roster = roster;
       this.pusherWebhooks = new PusherWebhooks(apps, {
+        isSender: () => roster.isSender(),
         queueLimit: settings.PRESENCE_WEBHOOK_QUEUE,
         timeoutMs: settings.PRESENCE_WEBHOOK_TIMEOUT_MS,
         maxBackoffMs: settings.PRESENCE_WEBHOOK_MAX_BACKOFF_MS,
@@ -99,6 +110,7 @@ export class PresenceService {
       // Reports were lost while the bus was down: ask everyone again.
       if (state === 'up') service.requestSync(null, true);
     });
+    await service.roster?.start();
     const apps = settings.PUSHER_APPS;
     if (apps.enabled && options.publisher !== null) {
       service.pusher = new PusherMemberEvents(service.aggregator, bus, options.publisher, options.log, service.pusherWebhooks, apps);
@@ -142,6 +154,7 @@ export class PresenceService {
     await this.pusherAnswers?.stop();
     await this.pusherClientEvents?.stop();
     await this.pusherWebhooks?.stop();
+    await this.roster?.stop(); // after the last webhook flush: the next oldest replica takes over
     await this.subscription?.unsubscribe().catch(() => undefined);
     this.subscription = null;
     await this.webhook?.stop();

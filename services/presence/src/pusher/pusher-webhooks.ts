@@ -23,6 +23,11 @@ export interface PusherWebhooksOptions {
   maxBackoffMs: number;
   log: { warn(obj: object, msg: string): void };
   now?: () => number;
+  /**
+   * Whether this replica sends (the oldest live replica, see ReplicaRoster); events emitted while
+   * it is false are dropped, so a cluster sends each one once. Absent: always sends.
+   */
+  isSender?: () => boolean;
 }
 
 /** Events in one request at most (Pusher batches too); more go in the next request. */
@@ -55,9 +60,13 @@ export class PusherWebhooks {
   private readonly targets = new Map<string, Target[]>();
   private flushScheduled = false;
   private readonly now: () => number;
+  private readonly isSender: () => boolean;
+  /** Events not sent because another replica is the sender. */
+  leftToSender = 0;
 
   constructor(apps: PusherApps, options: PusherWebhooksOptions) {
     this.now = options.now ?? Date.now;
+    this.isSender = options.isSender ?? (() => true);
     for (const app of apps.list) {
       const targets = app.webhooks.map((hook) => ({
         app,
@@ -82,10 +91,17 @@ export class PusherWebhooks {
     return false;
   }
 
-  /** Queues `event` of app `appId` for every webhook of that app that wants it; sent at the end of this run. */
+  /**
+   * Queues `event` of app `appId` for every webhook of that app that wants it; sent at the end of
+   * this run, when this replica is the sender.
+   */
   emit(appId: string, event: PusherWebhookEvent): void {
     const targets = this.targets.get(appId);
     if (targets === undefined) return;
+    if (!this.isSender()) {
+      this.leftToSender++;
+      return;
+    }
     for (const target of targets) if (webhookWants(target.hook, event.name, event.channel)) target.pending.push(event);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
