@@ -52,13 +52,8 @@ export class ReplicaRoster {
 
   /** True when no live replica is older than this one. */
   isSender(): boolean {
-    const now = this.now();
     const { id, startedAt } = this.options;
-    for (const [peerId, peer] of this.peers) {
-      if (now - peer.heardAt > SILENT_INTERVALS * peer.intervalMs) {
-        this.peers.delete(peerId);
-        continue;
-      }
+    for (const [peerId, peer] of this.livePeers()) {
       if (peer.startedAt < startedAt || (peer.startedAt === startedAt && peerId < id)) return false;
     }
     return true;
@@ -66,8 +61,7 @@ export class ReplicaRoster {
 
   /** Live replicas besides this one (for metrics and tests). */
   get peerCount(): number {
-    this.isSender(); // drops the silent ones
-    return this.peers.size;
+    return this.livePeers().size;
   }
 
   async stop(): Promise<void> {
@@ -76,6 +70,15 @@ export class ReplicaRoster {
     this.announce(true);
     await this.subscription?.unsubscribe();
     this.subscription = null;
+  }
+
+  /** The peers heard within 3 of their intervals; the silent ones are forgotten. */
+  private livePeers(): Map<string, Peer> {
+    const now = this.now();
+    for (const [peerId, peer] of this.peers) {
+      if (now - peer.heardAt > SILENT_INTERVALS * peer.intervalMs) this.peers.delete(peerId);
+    }
+    return this.peers;
   }
 
   private announce(bye: boolean): void {
