@@ -1,9 +1,12 @@
 import { type Bus, BusUnavailableError } from '@switchboard/bus';
 import { encodeBusMessage, encodeMessage, type MessageData } from '@switchboard/protocol';
 import { type HistoryStore, publishesOnAppend } from './history-store.js';
-import type { IdempotencyKey } from './idempotency.js';
+import type { IdempotencyKey, IdempotentTip } from './idempotency.js';
 import { IdempotencyTable } from './idempotency-table.js';
+import { OrderedRelease } from './ordered-release.js';
 import { PublishTelemetry } from './publish-telemetry.js';
+
+const skip = (): void => undefined;
 
 export interface PublishResult {
   /** Offset given by the history store; null when history is off. */
@@ -17,17 +20,19 @@ export interface PublishResult {
  * The one way a message enters the system (api and client publishes alike): store it in the
  * topic's history when history is on, then put the encoded `message` frame on the bus (the JSON
  * text frame, or the binary frame of a bytes message: libs/protocol binary-frame.ts). A
- * resolved promise means "stored and handed to the bus"; a rejection means not accepted.
+ * resolved promise means "stored and handed to the bus" (with history on, not "confirmed by the
+ * bus": see below); a rejection means not accepted.
  *
  * When the store publishes by itself (a PublishingHistoryStore: Redis, where one Lua script stores
  * and publishes atomically) the Publisher only appends. Otherwise appends run concurrently
- * (the store orders them) and only the hand-over to the bus is chained per topic, so this
+ * (the store orders them) and only the hand-over to the bus is ordered per topic, so this
  * process hands a topic's messages to the bus in offset order without a round trip each.
  *
  * With history on, the history is the log and the bus only tells edges that something new is
  * there: once a message is stored it is accepted, even if the bus publish that follows fails
  * (edges fill the gap from history on the topic's next message or when their bus comes back,
- * and clients recover it with `since`). While the bus is known to be down nothing is stored.
+ * and clients recover it with `since`), so the answer does not wait for the bus's confirmation
+ * (a NATS PING round trip). While the bus is known to be down nothing is stored.
  *
  * Idempotency keys go to the store when it deduplicates across processes (`deduplicates`:
  * Redis, JetStream); otherwise (memory history, history off) this process's bounded table
@@ -37,12 +42,15 @@ export interface PublishResult {
  * context in its envelope only when sampled (see libs/protocol bus-envelope.ts).
  */
 export class Publisher {
-  /** The tail of each topic's chain of in-flight publishes (removed when it settles). */
-  private readonly tails = new Map<string, Promise<unknown>>();
+  /** Each topic's stored messages in call (= offset) order, waiting for their turn on the bus. */
+  private readonly order = new OrderedRelease();
   /** Messages stored but not announced on the bus (the bus publish failed after the append). */
   unannounced = 0;
   /** Idempotency keys of this process, when the store does not keep them. */
   readonly keys: IdempotencyTable;
+  private readonly countUnannounced = (): void => {
+    this.unannounced++;
+  };
 
   constructor(
     private readonly bus: Bus,
@@ -90,30 +98,35 @@ export class Publisher {
       return telemetry.timeAppend(history.kind, topic, () => history.append(topic, data, key, envelope));
     }
     // The append starts at once: the store numbers one topic's appends in call order and may
-    // have many in flight (JetStream batches them). Only the hand-over to the bus is chained,
-    // so frames leave in offset order without waiting for each other's broker confirmation.
-    const stored = telemetry.timeAppend(history.kind, topic, () => history.append(topic, data, key));
-    const previous = this.tails.get(topic);
-    const handed = (async () => {
-      const tip = await stored;
-      if (tip.replayed) return { tip, sent: Promise.resolve(true) };
-      if (previous !== undefined) await previous.catch(() => undefined);
-      const frame = encodeBusMessage(encodeMessage(topic, tip.offset, data), envelope);
-      const sent = telemetry
-        .timePublish(() => this.bus.publish(topic, frame))
-        .then(
-          () => true,
-          () => false,
-        );
-      return { tip, sent };
-    })();
-    this.tails.set(topic, handed);
+    // have many in flight (JetStream pipelines them). Only the hand-over to the bus is ordered:
+    // each message goes to the bus once it and every earlier one of its topic are stored, and
+    // acks that arrive together are handed over in one synchronous run (see OrderedRelease).
+    const slot = this.order.reserve(topic);
+    let tip: IdempotentTip;
     try {
-      const { tip, sent } = await handed;
-      if (!(await sent)) this.unannounced++;
-      return tip.replayed ? { offset: tip.offset, epoch: tip.epoch, replayed: true } : { offset: tip.offset, epoch: tip.epoch };
-    } finally {
-      if (this.tails.get(topic) === handed) this.tails.delete(topic);
+      tip = await telemetry.timeAppend(history.kind, topic, () => history.append(topic, data, key));
+    } catch (err) {
+      this.order.ready(topic, slot, skip);
+      throw err;
     }
+    if (tip.replayed) {
+      this.order.ready(topic, slot, skip);
+      return { offset: tip.offset, epoch: tip.epoch, replayed: true };
+    }
+    const offset = tip.offset;
+    // Stored is accepted: the answer does not wait for the bus to confirm the hand-over (a
+    // failed announcement is only counted; edges fill the gap from history).
+    await new Promise<void>((handed) =>
+      this.order.ready(topic, slot, () => {
+        try {
+          const frame = encodeBusMessage(encodeMessage(topic, offset, data), envelope);
+          telemetry.timePublish(() => this.bus.publish(topic, frame)).catch(this.countUnannounced);
+        } catch {
+          this.unannounced++;
+        }
+        handed();
+      }),
+    );
+    return { offset: tip.offset, epoch: tip.epoch };
   }
 }

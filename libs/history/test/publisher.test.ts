@@ -83,7 +83,63 @@ describe('Publisher', () => {
     });
     const publisher = new Publisher(failing, history);
     assert.equal((await publisher.publish('t', '1')).offset, 1);
+    await new Promise((r) => setImmediate(r));
     assert.equal(publisher.unannounced, 1);
     assert.equal((await history.since('t', 0, 10)).messages.length, 1);
+  });
+
+  it('answers once stored and handed over, without waiting for the bus to confirm', async () => {
+    const history = new MemoryHistory({ size: 10, ttlMs: 60_000 });
+    const handed: number[] = [];
+    const silent: Bus = Object.assign(new MemoryBus(new MemoryBroker()), {
+      publish: (_topic: string, payload: Uint8Array) => {
+        handed.push(readMessageHeader(payload)?.offset ?? -1);
+        return new Promise<void>(() => undefined); // never confirmed
+      },
+    });
+    const results = await Promise.all([1, 2, 3].map((i) => new Publisher(silent, history).publish('t', String(i))));
+    assert.deepEqual(
+      results.map((r) => r.offset),
+      [1, 2, 3],
+    );
+    assert.deepEqual(handed, [1, 2, 3]);
+  });
+
+  it('hands appends that complete together to the bus in one synchronous run, in offset order', async () => {
+    const inner = new MemoryHistory({ size: 100, ttlMs: 60_000 });
+    // Appends answer in one batch, newest first (as acks read from one socket read may resolve).
+    const waiting: Array<() => void> = [];
+    const batched: HistoryStore = {
+      kind: 'batched',
+      append: async (topic, data) => {
+        const tip = await inner.append(topic, data);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        return tip;
+      },
+      since: (...args) => inner.since(...args),
+      tip: (topic) => inner.tip(topic),
+      close: () => inner.close(),
+    };
+    const runs: number[][] = [];
+    let current: number[] | null = null;
+    const bus: Bus = Object.assign(new MemoryBus(new MemoryBroker()), {
+      publish: async (_topic: string, payload: Uint8Array) => {
+        if (current === null) {
+          const run: number[] = [];
+          current = run;
+          runs.push(run);
+          queueMicrotask(() => {
+            current = null;
+          });
+        }
+        current.push(readMessageHeader(payload)?.offset ?? -1);
+      },
+    });
+    const publisher = new Publisher(bus, batched);
+    const published = Array.from({ length: 20 }, (_, i) => publisher.publish('t', String(i)));
+    while (waiting.length < 20) await new Promise((r) => setImmediate(r));
+    for (const resolve of waiting.splice(0).reverse()) resolve();
+    await Promise.all(published);
+    assert.deepEqual(runs, [Array.from({ length: 20 }, (_, i) => i + 1)]);
   });
 });
