@@ -17,6 +17,7 @@ import {
   WRONG_LAST_MSG_ID,
   WRONG_LAST_SEQUENCE,
 } from './jetstream-names.js';
+import { COUNT, encodeRecord, framedSize, MAX_RECORD_BYTES, MAX_RECORD_MESSAGES } from './jetstream-record.js';
 
 /** A topic's newest message as this process knows it. */
 export interface TopicTip {
@@ -65,12 +66,14 @@ interface Pending {
 }
 
 interface Sent {
-  pending: Pending;
+  /** The record's messages (one with a message id), in call order. */
+  pendings: Pending[];
   /** Sent while nothing was in flight: it alone competes with other writers. */
   anchor: boolean;
   id: string;
   predictedSeq: number;
-  offset: number;
+  /** Offset of the record's first message. */
+  first: number;
   epoch: string;
 }
 
@@ -102,6 +105,11 @@ const MAX_CACHED_TIPS = 100_000;
  *   again in their original order (resequenced: new offsets), the first alone as an anchor;
  *   the pipeline opens again once an anchor is stored. Only an anchor's lost race counts
  *   towards the retry bound (a follower fails because of the chain, not the race).
+ *
+ * - Records: the appends of a topic queued together (requests read in the same turn, a batch)
+ *   go out as ONE stored record (jetstream-record.ts): one message for the server to check,
+ *   store and acknowledge, whose n messages take offsets first..first+n-1. The chain logic
+ *   above applies to records; an append with a message id is a record of its own.
  *
  * One process alone on a topic therefore sends continuously (throughput bound by the server,
  * not by the round trip); processes competing for one topic fall back towards one round
@@ -194,25 +202,45 @@ export class JetStreamAppender {
           }
           if (this.inFlight.size > 0 || this.broken) break;
         }
-        this.queue.shift();
-        this.send(pending, tip);
+        this.send(this.takeRecord(), tip);
       }
     } finally {
       this.pumping = false;
     }
   }
 
-  private send(pending: Pending, tip: TopicTip): void {
+  /**
+   * Takes the head of the queue and the queued appends of its topic right behind it into one
+   * record (jetstream-record.ts), up to MAX_RECORD_MESSAGES and MAX_RECORD_BYTES. An append with
+   * a message id goes alone: the server deduplicates per stored message.
+   */
+  private takeRecord(): Pending[] {
+    const head = this.queue.shift() as Pending;
+    const record = [head];
+    if (head.msgId !== undefined) return record;
+    let bytes = framedSize(head);
+    for (let next = this.queue[0]; next !== undefined; next = this.queue[0]) {
+      if (next.topic !== head.topic || next.msgId !== undefined || record.length >= MAX_RECORD_MESSAGES) break;
+      bytes += framedSize(next);
+      if (bytes > MAX_RECORD_BYTES) break;
+      record.push(this.queue.shift() as Pending);
+    }
+    return record;
+  }
+
+  private send(pendings: Pending[], tip: TopicTip): void {
     const previous = this.tail;
     const anchor = previous === null;
     const predictedSeq = (anchor ? this.lastSeq : previous.predictedSeq) + 1;
-    const id = pending.msgId ?? `${this.idPrefix}.${(this.nextId++).toString(36)}`;
-    const sent: Sent = { pending, anchor, id, predictedSeq, offset: tip.offset + 1, epoch: this.ctx.epoch() };
+    const head = pendings[0] as Pending;
+    const id = head.msgId ?? `${this.idPrefix}.${(this.nextId++).toString(36)}`;
+    const sent: Sent = { pendings, anchor, id, predictedSeq, first: tip.offset + 1, epoch: this.ctx.epoch() };
     const h = headers();
-    h.set(OFFSET, String(sent.offset));
+    h.set(OFFSET, String(sent.first));
+    if (pendings.length > 1) h.set(COUNT, String(pendings.length));
+    else if (head.bytes) h.set(KIND, KIND_BYTES);
     h.set(PREV, String(tip.seq));
     h.set(EPOCH, sent.epoch);
-    if (pending.bytes) h.set(KIND, KIND_BYTES);
     h.set(MSG_ID, id);
     if (!anchor) {
       h.set(EXPECTED_LAST_MSG_ID, previous.id);
@@ -221,8 +249,9 @@ export class JetStreamAppender {
     if (anchor || tip.confirmed) h.set(EXPECTED_LAST_SUBJECT_SEQUENCE, String(tip.seq));
     this.inFlight.add(sent);
     this.tail = sent;
-    this.remember(pending.topic, { seq: predictedSeq, offset: sent.offset, confirmed: false });
-    this.ctx.publish(this.ctx.subjectPrefix + pending.topic, pending.payload, h).then(
+    this.remember(head.topic, { seq: predictedSeq, offset: sent.first + pendings.length - 1, confirmed: false });
+    const payload = pendings.length > 1 ? encodeRecord(pendings) : head.payload;
+    this.ctx.publish(this.ctx.subjectPrefix + head.topic, payload, h).then(
       (ack) => this.acked(sent, ack),
       (err: unknown) => {
         this.ctx.publishFailed(err);
@@ -233,21 +262,23 @@ export class JetStreamAppender {
 
   private acked(sent: Sent, ack: PubAck): void {
     this.inFlight.delete(sent);
+    const topic = (sent.pendings[0] as Pending).topic;
+    const last = sent.first + sent.pendings.length - 1;
     if (ack.duplicate) {
-      // Nothing was stored: the predicted tip is wrong and followers sent behind this message
-      // fail their expectations; break the chain so they are resequenced.
+      // Nothing was stored (only a record of one, with a caller's id, can be a duplicate): the
+      // predicted tip is wrong and followers sent behind this record fail their expectations;
+      // break the chain so they are resequenced.
       this.broken = true;
-      if (this.tips.get(sent.pending.topic)?.offset === sent.offset) this.tips.delete(sent.pending.topic);
-      sent.pending.resolve({ offset: sent.offset, epoch: sent.epoch, duplicateOf: ack.seq });
+      if (this.tips.get(topic)?.offset === last) this.tips.delete(topic);
+      for (const pending of sent.pendings) pending.resolve({ offset: sent.first, epoch: sent.epoch, duplicateOf: ack.seq });
       this.settled();
       return;
     }
     if (ack.seq > this.lastSeq) this.lastSeq = ack.seq;
     this.probing = false;
-    const tip = this.tips.get(sent.pending.topic);
-    if (tip !== undefined && tip.offset === sent.offset)
-      this.remember(sent.pending.topic, { seq: ack.seq, offset: sent.offset, confirmed: true });
-    sent.pending.resolve({ offset: sent.offset, epoch: sent.epoch });
+    const tip = this.tips.get(topic);
+    if (tip !== undefined && tip.offset === last) this.remember(topic, { seq: ack.seq, offset: last, confirmed: true });
+    for (let i = 0; i < sent.pendings.length; i++) (sent.pendings[i] as Pending).resolve({ offset: sent.first + i, epoch: sent.epoch });
     this.settled();
   }
 
@@ -257,12 +288,13 @@ export class JetStreamAppender {
     this.probing = true;
     const code = apiErrorCode(err);
     const lostRace = code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID;
-    // Only an anchor loses a race; a follower fails because the chain before it broke.
-    if (sent.anchor || !lostRace) sent.pending.attempts++;
-    if ((lostRace || streamMissing(err)) && sent.pending.attempts < MAX_ATTEMPTS) this.retry.push(sent.pending);
-    else if (lostRace)
-      sent.pending.reject(new HistoryUnavailableError(`append to ${sent.pending.topic} lost ${MAX_ATTEMPTS} races in a row`));
-    else sent.pending.reject(unavailable(err));
+    for (const pending of sent.pendings) {
+      // Only an anchor loses a race; a follower fails because the chain before it broke.
+      if (sent.anchor || !lostRace) pending.attempts++;
+      if ((lostRace || streamMissing(err)) && pending.attempts < MAX_ATTEMPTS) this.retry.push(pending);
+      else if (lostRace) pending.reject(new HistoryUnavailableError(`append to ${pending.topic} lost ${MAX_ATTEMPTS} races in a row`));
+      else pending.reject(unavailable(err));
+    }
     this.settled();
   }
 

@@ -8,24 +8,18 @@ import { apiErrorCode, epochOf, STREAM_NAME_IN_USE, STREAM_NOT_FOUND, streamMiss
 import { JetStreamPublisher } from './jetstream-publish.js';
 import { type DirectGet, JetStreamReader, type Stored, WALK_LIMIT } from './jetstream-read.js';
 import { watchStreamLeader } from './leader-watch.js';
-import { checkStreamSettings, StreamSettingsError } from './stream-config.js';
+import {
+  adoptedSettings,
+  adoptedSettingsDiffer,
+  checkStreamSettings,
+  type HistoryStreamConfig,
+  historyStreamConfig,
+  StreamSettingsError,
+} from './stream-config.js';
 
 export { epochOf } from './jetstream-names.js';
 
-import {
-  connect,
-  DiscardPolicy,
-  ErrorCode,
-  Events,
-  type JetStreamManager,
-  type NatsConnection,
-  NatsError,
-  nanos,
-  RetentionPolicy,
-  StorageType,
-  type StreamConfig,
-  type StreamInfo,
-} from 'nats';
+import { connect, ErrorCode, Events, type JetStreamManager, type NatsConnection, NatsError, type StreamInfo } from 'nats';
 
 export interface JetStreamHistoryOptions {
   /** Subject prefix (BUS_PREFIX): messages live on `<prefix>.h.<topic>` in stream `<PREFIX>_HISTORY`. Default `sb`. */
@@ -80,8 +74,13 @@ const DUPLICATE_WINDOW_MS = 1000;
  * The store re-reads it when the stream is missing (and recreates it), after a lost append race,
  * when a message carries another `Sb-Epoch`, and every `epochCheckMs` in the background.
  *
+ * Records: one stored message may hold several consecutive messages of a topic (appends that
+ * went out together, see jetstream-record.ts), so `max_msgs_per_subject` keeps HISTORY_SIZE
+ * records, at least HISTORY_SIZE messages; reads return only the newest HISTORY_SIZE offsets,
+ * as the other backends do.
+ *
  * Reads: `since` reads the tip (direct get). A gap of at most WALK_LIMIT messages is read by
- * following each message's `Sb-Prev` header back (direct gets by sequence); a larger one through
+ * following each record's `Sb-Prev` header back (direct gets by sequence); a larger one through
  * a short-lived ephemeral push consumer filtered on the topic, starting at now − TTL and stopped
  * once it reached `min(tip, offset + limit)`. Both are bounded by `limit`, HISTORY_SIZE and
  * `timeoutMs`.
@@ -224,7 +223,15 @@ export class JetStreamHistory implements HistoryStore {
     } catch (err) {
       throw unavailable(err);
     }
-    return replayOf(topic, key.key, data, original, this.currentEpoch);
+    // A keyed append is stored alone (a record of one), so the original is the record's message.
+    const message = original?.entries[0];
+    return replayOf(
+      topic,
+      key.key,
+      data,
+      original === null || message === undefined ? null : { offset: message.offset, epoch: original.epoch, data: message.data },
+      this.currentEpoch,
+    );
   }
 
   async since(topic: string, offset: number, limit: number, epoch?: string): Promise<HistoryPage> {
@@ -240,10 +247,13 @@ export class JetStreamHistory implements HistoryStore {
       if (tip === null || last <= from) return { offset: last, epoch: current, messages: [], complete: canBeComplete };
       const cutoff = Date.now() - this.limits.ttlMs;
       if (limit <= 0 || tip.timeMs < cutoff) return { offset: last, epoch: current, messages: [], complete: false };
+      // The topic keeps HISTORY_SIZE records, and a record may hold several messages: offsets
+      // older than the newest HISTORY_SIZE count as evicted, as on every backend.
+      const kept = Math.max(from, last - this.limits.size);
       const messages =
-        last - from <= WALK_LIMIT
-          ? await this.reader.walkBack(tip, from, cutoff)
-          : await this.reader.readForward(topic, from, Math.min(last, from + limit), cutoff);
+        last - kept <= WALK_LIMIT
+          ? await this.reader.walkBack(tip, kept, cutoff)
+          : await this.reader.readForward(topic, kept, Math.min(last, kept + limit), cutoff);
       if (messages.length > limit) messages.length = limit;
       return { offset: last, epoch: current, messages, complete: canBeComplete && messages[0]?.offset === from + 1 };
     } catch (err) {
@@ -325,23 +335,9 @@ export class JetStreamHistory implements HistoryStore {
         }
       }
       if (adopt) checkStreamSettings(info, this.options.replicas ?? 1);
-      const maxBytes = this.limits.maxBytes ?? -1;
-      const windowDiffers = info.config.duplicate_window !== this.duplicateWindow();
-      if (
-        adopt &&
-        (info.config.max_msgs_per_subject !== this.limits.size ||
-          info.config.allow_direct !== true ||
-          info.config.max_bytes !== maxBytes ||
-          windowDiffers)
-      ) {
-        info = await this.jsm.streams.update(this.streamName, {
-          ...info.config,
-          max_msgs_per_subject: this.limits.size,
-          max_bytes: maxBytes,
-          allow_direct: true,
-          duplicate_window: this.duplicateWindow(),
-        });
-      }
+      const wanted = this.streamConfig();
+      if (adopt && adoptedSettingsDiffer(info.config, wanted))
+        info = await this.jsm.streams.update(this.streamName, { ...info.config, ...adoptedSettings(wanted) });
       const epoch = epochOf(info.created);
       // Another stream: every cached tip belongs to the old one.
       if (epoch !== this.currentEpoch) this.appender.clearTips();
@@ -355,26 +351,14 @@ export class JetStreamHistory implements HistoryStore {
     return refreshing;
   }
 
-  /** The stream's duplicate window in nanoseconds: IDEMPOTENCY_TTL_MS, at least the appender's own need. */
-  private duplicateWindow(): number {
-    return nanos(Math.max(DUPLICATE_WINDOW_MS, this.options.idempotencyTtlMs ?? 0));
-  }
-
-  private streamConfig(): Partial<StreamConfig> {
-    return {
+  private streamConfig(): HistoryStreamConfig {
+    return historyStreamConfig({
       name: this.streamName,
-      subjects: [`${this.subjectPrefix}>`],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-      discard: DiscardPolicy.Old,
-      max_msgs_per_subject: this.limits.size,
-      // HISTORY_MAX_BYTES: the stream drops its oldest messages (any topic) past it.
-      max_bytes: this.limits.maxBytes ?? -1,
-      max_age: 0,
-      num_replicas: this.options.replicas ?? 1,
-      allow_direct: true,
-      duplicate_window: this.duplicateWindow(),
-    };
+      subjectPrefix: this.subjectPrefix,
+      limits: this.limits,
+      replicas: this.options.replicas ?? 1,
+      duplicateWindowMs: Math.max(DUPLICATE_WINDOW_MS, this.options.idempotencyTtlMs ?? 0),
+    });
   }
 
   usable(): void {

@@ -1,8 +1,8 @@
 import type { HistoryEntry } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
-import type { MessageData } from '@switchboard/protocol';
 import { AckPolicy, createInbox, DeliverPolicy, type JetStreamManager, type NatsConnection, NatsError, nanos, type StoredMsg } from 'nats';
-import { EPOCH, KIND, KIND_BYTES, OFFSET, PREV } from './jetstream-names.js';
+import { EPOCH, KIND, OFFSET, PREV } from './jetstream-names.js';
+import { COUNT, countOf, decodeRecord } from './jetstream-record.js';
 
 /**
  * A gap this small is read by following `Sb-Prev` back from the tip: direct gets are stateless
@@ -16,16 +16,22 @@ export interface DirectGet {
 }
 
 export interface Tip {
-  /** Stream sequence of the topic's newest message (0: none). */
+  /** Stream sequence of the topic's newest record (0: none). */
   seq: number;
+  /** The newest offset (the record's last message). */
   offset: number;
 }
 
+/** A stored record (see jetstream-record.ts): one or more consecutive messages of a topic. */
 export interface Stored extends Tip {
+  /** Offset of the record's first message (`offset` when it holds one). */
+  first: number;
+  /** Stream sequence of the topic's previous record (0: none). */
   prev: number;
   epoch: string | undefined;
   timeMs: number;
-  data: MessageData;
+  /** The record's messages, oldest first. */
+  entries: HistoryEntry[];
 }
 
 /** What the reader needs from the store. */
@@ -62,18 +68,18 @@ export class JetStreamReader {
     }
   }
 
-  /** Messages after `from`, newest known first in the chain: follows `Sb-Prev` from the tip. */
+  /** Messages after `from`, read by following `Sb-Prev` back from the tip's record. */
   async walkBack(tip: Stored, from: number, cutoff: number): Promise<HistoryEntry[]> {
-    const chain: HistoryEntry[] = [{ offset: tip.offset, data: tip.data }];
+    const records: HistoryEntry[][] = [after(tip.entries, from)];
     let current = tip;
-    while (current.offset > from + 1 && current.prev > 0) {
+    while (current.first > from + 1 && current.prev > 0) {
       const previous = await this.bySeq(current.prev);
       // Gone (evicted by size) or older than the TTL: the page starts later than asked.
-      if (previous === null || previous.timeMs < cutoff || previous.offset !== current.offset - 1) break;
-      chain.push({ offset: previous.offset, data: previous.data });
+      if (previous === null || previous.timeMs < cutoff || previous.offset !== current.first - 1) break;
+      records.push(after(previous.entries, from));
       current = previous;
     }
-    return chain.reverse();
+    return records.reverse().flat();
   }
 
   /** Messages with offset in (from, target] (fewer when older ones are gone), oldest first. */
@@ -87,11 +93,18 @@ export class JetStreamReader {
     const sub = this.ctx.nc.subscribe(inbox, {
       callback: (err, msg) => {
         if (err !== null || msg.headers === undefined) return;
-        const offset = Number(msg.headers.get(OFFSET));
-        if (!(offset > from)) return;
-        if (offset <= (messages[messages.length - 1]?.offset ?? from)) return;
-        messages.push({ offset, data: dataOf(msg.data, msg.headers.get(KIND)) });
-        if (offset >= target) finish();
+        let entries: HistoryEntry[];
+        try {
+          const first = Number(msg.headers.get(OFFSET));
+          entries = decodeRecord(msg.data, first, countOf(msg.headers.get(COUNT)), msg.headers.get(KIND));
+        } catch {
+          return; // not a record of ours: skipped like a message without offset
+        }
+        for (const entry of entries) {
+          if (!(entry.offset > from) || entry.offset <= (messages[messages.length - 1]?.offset ?? from)) continue;
+          messages.push(entry);
+        }
+        if ((messages[messages.length - 1]?.offset ?? from) >= target) finish();
       },
     });
     let consumer: string | undefined;
@@ -127,23 +140,24 @@ export class JetStreamReader {
 }
 
 function toStored(m: StoredMsg): Stored {
-  const offset = Number(m.header.get(OFFSET));
-  if (!Number.isSafeInteger(offset) || offset < 1)
+  const first = Number(m.header.get(OFFSET));
+  if (!Number.isSafeInteger(first) || first < 1)
     throw new HistoryUnavailableError(`message ${m.seq} on ${m.subject} has no ${OFFSET} header`);
+  const entries = decodeRecord(m.data, first, countOf(m.header.get(COUNT)), m.header.get(KIND));
   const prev = Number(m.header.get(PREV));
   const epoch = m.header.get(EPOCH);
   return {
     seq: m.seq,
-    offset,
+    first,
+    offset: first + entries.length - 1,
     prev: Number.isSafeInteger(prev) ? prev : 0,
     epoch: epoch === '' ? undefined : epoch,
     timeMs: m.time.getTime(),
-    data: dataOf(m.data, m.header.get(KIND)),
+    entries,
   };
 }
 
-/** A stored payload as the data it was: bytes when `Sb-Kind: bytes`, else JSON text. */
-function dataOf(payload: Uint8Array, kind: string): MessageData {
-  const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  return kind === KIND_BYTES ? view : view.toString('utf8');
+/** The entries of `entries` past offset `from`. */
+function after(entries: HistoryEntry[], from: number): HistoryEntry[] {
+  return entries[0] !== undefined && entries[0].offset > from ? entries : entries.filter((e) => e.offset > from);
 }
