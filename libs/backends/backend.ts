@@ -10,7 +10,7 @@ export interface BackendOptions extends BusOptions {
 
 /**
  * One broker's bus and history, opened together. `history` is null when history is off. A
- * backend whose history publishes while it stores (Redis) returns a PublishingHistoryStore.
+ * backend whose history publishes while it stores (Redis, NATS) returns a PublishingHistoryStore.
  */
 export interface Backend {
   readonly bus: Bus;

@@ -17,7 +17,7 @@ import {
   WRONG_LAST_MSG_ID,
   WRONG_LAST_SEQUENCE,
 } from './jetstream-names.js';
-import { COUNT, encodeRecord, framedSize, MAX_RECORD_BYTES, MAX_RECORD_MESSAGES } from './jetstream-record.js';
+import { COUNT, encodeRecord, framedSize, MAX_RECORD_BYTES, MAX_RECORD_MESSAGES, needsFraming } from './jetstream-record.js';
 
 /** A topic's newest message as this process knows it. */
 export interface TopicTip {
@@ -56,8 +56,10 @@ interface Pending {
   order: number;
   topic: string;
   payload: Uint8Array;
-  /** The data is bytes (the `Sb-Kind` header says so), not JSON text. */
+  /** The data is bytes, not JSON text. */
   bytes: boolean;
+  /** The bus envelope the edges get with it when the stream republishes it (empty: none). */
+  envelope: Uint8Array;
   /** A caller's message id (an idempotency key): the server's duplicate detection applies. */
   msgId?: string;
   attempts: number;
@@ -76,6 +78,8 @@ interface Sent {
   first: number;
   epoch: string;
 }
+
+const NO_ENVELOPE = new Uint8Array(0);
 
 /** Appends that lose the race against other writers this often in a row give up. */
 const MAX_ATTEMPTS = 20;
@@ -141,12 +145,12 @@ export class JetStreamAppender {
 
   constructor(private readonly ctx: AppendContext) {}
 
-  /** Appends `data`; with `msgId`, a repeat of the id within the stream's duplicate window resolves with `duplicateOf`. */
-  append(topic: string, data: MessageData, msgId?: string): Promise<AppendOutcome> {
+  /** Appends `data` (`envelope`: see RecordItem); with `msgId`, a repeat of the id within the stream's duplicate window resolves with `duplicateOf`. */
+  append(topic: string, data: MessageData, msgId?: string, envelope: Uint8Array = NO_ENVELOPE): Promise<AppendOutcome> {
     return new Promise<AppendOutcome>((resolve, reject) => {
       const bytes = typeof data !== 'string';
       const payload = bytes ? data : Buffer.from(data, 'utf8');
-      const pending: Pending = { order: this.calls++, topic, payload, bytes, attempts: 0, resolve, reject };
+      const pending: Pending = { order: this.calls++, topic, payload, bytes, envelope, attempts: 0, resolve, reject };
       if (msgId !== undefined) pending.msgId = msgId;
       this.queue.push(pending);
       // The appends of one event-loop turn (requests read together, a batch) go out together
@@ -236,8 +240,9 @@ export class JetStreamAppender {
     const id = head.msgId ?? `${this.idPrefix}.${(this.nextId++).toString(36)}`;
     const sent: Sent = { pendings, anchor, id, predictedSeq, first: tip.offset + 1, epoch: this.ctx.epoch() };
     const h = headers();
+    const framed = needsFraming(pendings);
     h.set(OFFSET, String(sent.first));
-    if (pendings.length > 1) h.set(COUNT, String(pendings.length));
+    if (framed) h.set(COUNT, String(pendings.length));
     else if (head.bytes) h.set(KIND, KIND_BYTES);
     h.set(PREV, String(tip.seq));
     h.set(EPOCH, sent.epoch);
@@ -250,7 +255,7 @@ export class JetStreamAppender {
     this.inFlight.add(sent);
     this.tail = sent;
     this.remember(head.topic, { seq: predictedSeq, offset: sent.first + pendings.length - 1, confirmed: false });
-    const payload = pendings.length > 1 ? encodeRecord(pendings) : head.payload;
+    const payload = framed ? encodeRecord(pendings) : head.payload;
     this.ctx.publish(this.ctx.subjectPrefix + head.topic, payload, h).then(
       (ack) => this.acked(sent, ack),
       (err: unknown) => {

@@ -1,10 +1,10 @@
-import type { HistoryLimits, HistoryPage, HistoryStore, IdempotencyKey, IdempotentTip, StreamTip } from '@switchboard/history';
+import type { HistoryLimits, HistoryPage, IdempotencyKey, IdempotentTip, PublishingHistoryStore, StreamTip } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
 import type { MessageData } from '@switchboard/protocol';
 import { ElectionGuard } from './election-guard.js';
 import { JetStreamAppender } from './jetstream-append.js';
 import { natsMsgId, replayOf } from './jetstream-idempotency.js';
-import { apiErrorCode, epochOf, STREAM_NAME_IN_USE, STREAM_NOT_FOUND, streamMissing } from './jetstream-names.js';
+import { apiErrorCode, epochOf, STREAM_NAME_IN_USE, STREAM_NOT_FOUND, streamMissing, subjectPrefixes } from './jetstream-names.js';
 import { JetStreamPublisher } from './jetstream-publish.js';
 import { type DirectGet, JetStreamReader, type Stored, WALK_LIMIT } from './jetstream-read.js';
 import { watchStreamLeader } from './leader-watch.js';
@@ -85,10 +85,12 @@ const DUPLICATE_WINDOW_MS = 1000;
  * once it reached `min(tip, offset + limit)`. Both are bounded by `limit`, HISTORY_SIZE and
  * `timeoutMs`.
  */
-export class JetStreamHistory implements HistoryStore {
+export class JetStreamHistory implements PublishingHistoryStore {
   readonly kind = 'jetstream';
   readonly streamName: string;
   private readonly subjectPrefix: string;
+  /** Where the stream republishes what it stored: the bus's subjects (NatsBus). */
+  private readonly busPrefix: string;
   private currentEpoch = '';
   private epochCheckedAt = 0;
   private refreshing: Promise<void> | null = null;
@@ -118,7 +120,8 @@ export class JetStreamHistory implements HistoryStore {
     private readonly options: JetStreamHistoryOptions,
   ) {
     const prefix = options.prefix ?? 'sb';
-    this.subjectPrefix = `${prefix}.h.`;
+    this.subjectPrefix = subjectPrefixes(prefix).history;
+    this.busPrefix = subjectPrefixes(prefix).bus;
     this.streamName = `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_HISTORY`.toUpperCase();
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.ackTimeoutMs = options.ackTimeoutMs ?? ((options.replicas ?? 1) > 1 ? Math.min(2000, this.timeoutMs) : this.timeoutMs);
@@ -209,13 +212,15 @@ export class JetStreamHistory implements HistoryStore {
   }
 
   readonly deduplicates = true;
+  /** The stream republishes every stored record on the bus's subjects (see the class comment). */
+  readonly publishes = true;
 
   /** Pipelined: see jetstream-append.ts. With a key: JetStream's message-id deduplication (jetstream-idempotency.ts). */
   append(topic: string, data: MessageData): Promise<StreamTip>;
-  append(topic: string, data: MessageData, key?: IdempotencyKey): Promise<IdempotentTip>;
-  async append(topic: string, data: MessageData, key?: IdempotencyKey): Promise<IdempotentTip> {
-    if (key === undefined) return this.appender.append(topic, data);
-    const outcome = await this.appender.append(topic, data, natsMsgId(topic, key.key));
+  append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
+  async append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
+    if (key === undefined) return this.appender.append(topic, data, undefined, envelope);
+    const outcome = await this.appender.append(topic, data, natsMsgId(topic, key.key), envelope);
     if (outcome.duplicateOf === undefined) return { offset: outcome.offset, epoch: outcome.epoch };
     let original: Awaited<ReturnType<JetStreamReader['bySeq']>>;
     try {
@@ -355,6 +360,7 @@ export class JetStreamHistory implements HistoryStore {
     return historyStreamConfig({
       name: this.streamName,
       subjectPrefix: this.subjectPrefix,
+      republishPrefix: this.busPrefix,
       limits: this.limits,
       replicas: this.options.replicas ?? 1,
       duplicateWindowMs: Math.max(DUPLICATE_WINDOW_MS, this.options.idempotencyTtlMs ?? 0),

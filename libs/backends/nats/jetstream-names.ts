@@ -1,6 +1,14 @@
 import { NatsError } from 'nats';
 
-/** Per-topic offset, carried as a header by every stored message. */
+/**
+ * The subjects of a prefix (BUS_PREFIX): topic `t` is announced on `<prefix>.m.t` (the bus, and
+ * where the history stream republishes what it stored) and stored on `<prefix>.h.t`.
+ */
+export function subjectPrefixes(prefix: string): { bus: string; history: string } {
+  return { bus: `${prefix}.m.`, history: `${prefix}.h.` };
+}
+
+/** Per-topic offset, carried as a header by every stored message (a record's first offset). */
 export const OFFSET = 'Sb-Offset';
 /** Stream sequence of the topic's previous message (0 for the first), checked by the server at append. */
 export const PREV = 'Sb-Prev';

@@ -2,7 +2,7 @@ import type { HistoryEntry } from '@switchboard/history';
 import { HistoryUnavailableError } from '@switchboard/history';
 import { AckPolicy, createInbox, DeliverPolicy, type JetStreamManager, type NatsConnection, NatsError, nanos, type StoredMsg } from 'nats';
 import { EPOCH, KIND, OFFSET, PREV } from './jetstream-names.js';
-import { COUNT, countOf, decodeRecord } from './jetstream-record.js';
+import { COUNT, decodeRecord, type RecordEntry } from './jetstream-record.js';
 
 /**
  * A gap this small is read by following `Sb-Prev` back from the tip: direct gets are stateless
@@ -96,7 +96,7 @@ export class JetStreamReader {
         let entries: HistoryEntry[];
         try {
           const first = Number(msg.headers.get(OFFSET));
-          entries = decodeRecord(msg.data, first, countOf(msg.headers.get(COUNT)), msg.headers.get(KIND));
+          entries = historyEntries(decodeRecord(msg.data, first, msg.headers.get(COUNT), msg.headers.get(KIND)));
         } catch {
           return; // not a record of ours: skipped like a message without offset
         }
@@ -143,7 +143,7 @@ function toStored(m: StoredMsg): Stored {
   const first = Number(m.header.get(OFFSET));
   if (!Number.isSafeInteger(first) || first < 1)
     throw new HistoryUnavailableError(`message ${m.seq} on ${m.subject} has no ${OFFSET} header`);
-  const entries = decodeRecord(m.data, first, countOf(m.header.get(COUNT)), m.header.get(KIND));
+  const entries = historyEntries(decodeRecord(m.data, first, m.header.get(COUNT), m.header.get(KIND)));
   const prev = Number(m.header.get(PREV));
   const epoch = m.header.get(EPOCH);
   return {
@@ -155,6 +155,11 @@ function toStored(m: StoredMsg): Stored {
     timeMs: m.time.getTime(),
     entries,
   };
+}
+
+/** A record's messages as history entries (their bus envelopes are for live delivery only). */
+function historyEntries(entries: RecordEntry[]): HistoryEntry[] {
+  return entries.map((e) => ({ offset: e.offset, data: e.data }));
 }
 
 /** The entries of `entries` past offset `from`. */

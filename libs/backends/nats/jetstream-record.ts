@@ -1,7 +1,22 @@
-import { type HistoryEntry, HistoryUnavailableError } from '@switchboard/history';
+import { HistoryUnavailableError } from '@switchboard/history';
+import type { MessageData } from '@switchboard/protocol';
 import { KIND_BYTES } from './jetstream-names.js';
 
-/** Header of a record that holds several messages: how many (absent: one). */
+/*
+ * A stored record: ONE JetStream message that holds one or more consecutive messages of a topic.
+ *
+ * Unframed (no `Sb-Count` header): the payload is one message's data, `Sb-Kind: bytes` marks
+ * bytes, `Sb-Offset` is its offset. Framed (`Sb-Count: n`, n ≥ 1): `Sb-Offset` is the first
+ * offset, and each message is a flags byte (1: bytes, 2: an envelope follows), then the
+ * envelope's length (u8) and bytes when flagged, then the data's length (u32 BE) and the data.
+ * The appends of a topic that go out together (requests read in the same turn, a batch) are one
+ * framed record: the server checks, stores, replicates, acknowledges and republishes n
+ * messages as one, which on a hot topic is what bounds the broker's cost per message. A message
+ * with a bus envelope (trace context, publish time: libs/protocol bus-envelope.ts) is framed
+ * even alone, so the edges that get it republished get its envelope too.
+ */
+
+/** Header of a framed record: how many messages it holds. Absent: the payload is one message's data. */
 export const COUNT = 'Sb-Count';
 
 /** Most messages one record holds. */
@@ -9,70 +24,88 @@ export const MAX_RECORD_MESSAGES = 128;
 /** Most data bytes one record of several messages holds (a NATS message is at most 1 MiB by default). */
 export const MAX_RECORD_BYTES = 256 * 1024;
 
-/** Per message in a record of several: its kind (1 byte) and its length (u32, big-endian). */
-const FRAME_HEADER = 5;
-const KIND_TEXT_CODE = 0;
-const KIND_BYTES_CODE = 1;
+/** Frame flags (the first byte of each framed message). */
+const FLAG_BYTES = 1;
+const FLAG_ENVELOPE = 2;
+/** An envelope's length is one byte. */
+const MAX_ENVELOPE = 255;
 
-/** One message of a record: its data as stored, and whether it is bytes (else JSON text). */
+const EMPTY: Uint8Array = Buffer.alloc(0);
+
+/** One message of a record: its data as stored, its kind, and its bus envelope (may be empty). */
 export interface RecordItem {
   payload: Uint8Array;
   bytes: boolean;
+  envelope: Uint8Array;
 }
 
-/**
- * A stored record: ONE JetStream message that holds one or more consecutive messages of a topic.
- *
- * A record of one message is the message itself: the payload is its data, `Sb-Kind: bytes` marks
- * bytes, `Sb-Offset` is its offset. A record of n > 1 messages (appends of one topic that went
- * out together: requests read in the same turn, a batch) carries `Sb-Offset` = its first offset
- * and `Sb-Count` = n, and its payload frames each message as kind (0 JSON text, 1 bytes),
- * length (u32 BE) and data. The server then checks, stores, replicates and acknowledges n
- * messages as one: on a hot topic that is what bounds the broker's cost per message.
- */
+/** A message read from a record: its offset, data and bus envelope (empty when none). */
+export interface RecordEntry {
+  offset: number;
+  data: MessageData;
+  envelope: Uint8Array;
+}
+
+/** A record must be framed: several messages, or one with an envelope. */
+export function needsFraming(items: readonly RecordItem[]): boolean {
+  return items.length > 1 || (items[0] !== undefined && items[0].envelope.length > 0);
+}
+
 export function encodeRecord(items: readonly RecordItem[]): Uint8Array {
   let size = 0;
-  for (const item of items) size += FRAME_HEADER + item.payload.length;
+  for (const item of items) size += framedSize(item);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (const item of items) {
-    out[at] = item.bytes ? KIND_BYTES_CODE : KIND_TEXT_CODE;
-    out.writeUInt32BE(item.payload.length, at + 1);
-    out.set(item.payload, at + FRAME_HEADER);
-    at += FRAME_HEADER + item.payload.length;
+    const envelope = item.envelope.length > MAX_ENVELOPE ? EMPTY : item.envelope;
+    out[at++] = (item.bytes ? FLAG_BYTES : 0) | (envelope.length > 0 ? FLAG_ENVELOPE : 0);
+    if (envelope.length > 0) {
+      out[at++] = envelope.length;
+      out.set(envelope, at);
+      at += envelope.length;
+    }
+    out.writeUInt32BE(item.payload.length, at);
+    out.set(item.payload, at + 4);
+    at += 4 + item.payload.length;
   }
   return out;
 }
 
-/** The room `item` takes in a record of several messages. */
+/** The room `item` takes in a framed record. */
 export function framedSize(item: RecordItem): number {
-  return FRAME_HEADER + item.payload.length;
-}
-
-/** `Sb-Count` as read (absent or empty: 1); NaN when it is not a count. */
-export function countOf(header: string): number {
-  if (header === '') return 1;
-  const count = Number(header);
-  return Number.isSafeInteger(count) && count >= 1 ? count : Number.NaN;
+  const envelope = item.envelope.length > 0 && item.envelope.length <= MAX_ENVELOPE ? 1 + item.envelope.length : 0;
+  return 1 + envelope + 4 + item.payload.length;
 }
 
 /**
- * The messages of a record whose first offset is `first`, oldest first. Bytes data are views of
- * `payload`, text is decoded. A record that does not parse throws HistoryUnavailableError.
+ * The messages of a record whose first offset is `first`, oldest first. `count` is the
+ * `Sb-Count` header ('' when absent: unframed), `kind` the `Sb-Kind` header. Bytes data and
+ * envelopes are views of `payload`, text is decoded. A record that does not parse throws
+ * HistoryUnavailableError.
  */
-export function decodeRecord(payload: Uint8Array, first: number, count: number, kind: string): HistoryEntry[] {
+export function decodeRecord(payload: Uint8Array, first: number, count: string, kind: string): RecordEntry[] {
   const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (count === 1) return [{ offset: first, data: kind === KIND_BYTES ? view : view.toString('utf8') }];
-  if (!(count > 1)) throw malformed(first, 'an invalid count');
-  const entries: HistoryEntry[] = [];
+  if (count === '') return [{ offset: first, data: kind === KIND_BYTES ? view : view.toString('utf8'), envelope: EMPTY }];
+  const n = Number(count);
+  if (!Number.isSafeInteger(n) || n < 1) throw malformed(first, `an invalid ${COUNT} "${count}"`);
+  const entries: RecordEntry[] = [];
   let at = 0;
-  for (let i = 0; i < count; i++) {
-    if (at + FRAME_HEADER > view.length) throw malformed(first, 'fewer messages than its count');
-    const code = view[at];
-    const end = at + FRAME_HEADER + view.readUInt32BE(at + 1);
-    if (end > view.length || (code !== KIND_TEXT_CODE && code !== KIND_BYTES_CODE)) throw malformed(first, 'a bad frame');
-    const data = view.subarray(at + FRAME_HEADER, end);
-    entries.push({ offset: first + i, data: code === KIND_BYTES_CODE ? data : data.toString('utf8') });
+  for (let i = 0; i < n; i++) {
+    if (at >= view.length) throw malformed(first, 'fewer messages than its count');
+    const flags = view[at++] as number;
+    if (flags > (FLAG_BYTES | FLAG_ENVELOPE)) throw malformed(first, 'unknown frame flags');
+    let envelope = EMPTY;
+    if ((flags & FLAG_ENVELOPE) !== 0) {
+      const length = view[at] ?? 0;
+      if (at + 1 + length > view.length) throw malformed(first, 'an envelope past its end');
+      envelope = view.subarray(at + 1, at + 1 + length);
+      at += 1 + length;
+    }
+    if (at + 4 > view.length) throw malformed(first, 'a frame past its end');
+    const end = at + 4 + view.readUInt32BE(at);
+    if (end > view.length) throw malformed(first, 'a frame past its end');
+    const data = view.subarray(at + 4, end);
+    entries.push({ offset: first + i, data: (flags & FLAG_BYTES) !== 0 ? data : data.toString('utf8'), envelope });
     at = end;
   }
   if (at !== view.length) throw malformed(first, 'bytes past its last message');

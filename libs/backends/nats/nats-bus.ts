@@ -8,7 +8,9 @@ import {
   HandlerErrors,
 } from '@switchboard/bus';
 import { isReservedTopic } from '@switchboard/protocol';
-import { connect, Events, type NatsConnection, type Subscription } from 'nats';
+import { connect, Events, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import { subjectPrefixes } from './jetstream-names.js';
+import { republishedMessages } from './republished.js';
 
 export interface NatsBusOptions extends BusOptions {
   /** Client name shown by the server's monitoring pages. */
@@ -67,7 +69,7 @@ export class NatsBus implements Bus {
     private readonly nc: NatsConnection,
     options: NatsBusOptions,
   ) {
-    this.subjectPrefix = `${options.prefix ?? 'sb'}.m.`;
+    this.subjectPrefix = subjectPrefixes(options.prefix ?? 'sb').bus;
     this.confirm = options.confirmPublish ?? true;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.errors = new HandlerErrors(options.onHandlerError);
@@ -98,6 +100,9 @@ export class NatsBus implements Bus {
   get state(): BusState {
     return this.current;
   }
+
+  /** Republished history records that did not parse (dropped; the edge fills the gap from history). */
+  unreadableRecords = 0;
 
   get handlerErrors(): number {
     return this.errors.count;
@@ -139,7 +144,8 @@ export class NatsBus implements Bus {
           // NATS's own wildcards would match a reserved (`$…`) topic; ours never do.
           if (!exact && isReservedTopic(topic)) return;
           // A throw here would stop nats.js's reader loop for every subscription.
-          errors.deliver(handler, topic, msg.data);
+          if (msg.headers === undefined) errors.deliver(handler, topic, msg.data);
+          else this.deliverRecord(handler, topic, msg.headers, msg.data);
         },
       });
     } catch (err) {
@@ -159,6 +165,20 @@ export class NatsBus implements Bus {
         safeUnsubscribe(sub);
       },
     };
+  }
+
+  /** A record the history stream republished: its messages, in offset order. */
+  private deliverRecord(handler: BusHandler, topic: string, headers: MsgHdrs, data: Uint8Array): void {
+    let messages: Buffer[] | null;
+    try {
+      messages = republishedMessages(topic, headers, data);
+    } catch {
+      // Not readable: like a lost bus message, the edge fills the gap from history.
+      this.unreadableRecords++;
+      return;
+    }
+    if (messages === null) this.errors.deliver(handler, topic, data);
+    else for (const message of messages) this.errors.deliver(handler, topic, message);
   }
 
   onStateChange(listener: (state: BusState) => void): () => void {

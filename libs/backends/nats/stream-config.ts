@@ -26,11 +26,14 @@ export function checkStreamSettings(info: StreamInfo, replicas: number): void {
 }
 
 /** The history stream's configuration (see JetStreamHistory for the layout and why). */
-export type HistoryStreamConfig = Partial<StreamConfig> & Pick<StreamConfig, 'max_msgs_per_subject' | 'max_bytes' | 'duplicate_window'>;
+export type HistoryStreamConfig = Partial<StreamConfig> &
+  Pick<StreamConfig, 'max_msgs_per_subject' | 'max_bytes' | 'duplicate_window' | 'republish'>;
 
 export function historyStreamConfig(options: {
   name: string;
   subjectPrefix: string;
+  /** Where stored messages are republished: `<subjectPrefix>>` maps to `<republishPrefix>>`. */
+  republishPrefix: string;
   limits: HistoryLimits;
   replicas: number;
   /** The duplicate window: IDEMPOTENCY_TTL_MS, at least the appender's own need. */
@@ -49,12 +52,14 @@ export function historyStreamConfig(options: {
     num_replicas: options.replicas,
     allow_direct: true,
     duplicate_window: nanos(options.duplicateWindowMs),
+    republish: { src: `${options.subjectPrefix}>`, dest: `${options.republishPrefix}>` },
   };
 }
 
 /**
  * The settings a starting process adopts on an existing stream (the latest started process
- * wins): HISTORY_SIZE, HISTORY_MAX_BYTES, the duplicate window, and direct gets.
+ * wins): HISTORY_SIZE, HISTORY_MAX_BYTES, the duplicate window, direct gets, and the republish
+ * of stored messages onto the bus's subjects.
  */
 export function adoptedSettings(wanted: HistoryStreamConfig): Partial<StreamConfig> {
   return {
@@ -62,6 +67,7 @@ export function adoptedSettings(wanted: HistoryStreamConfig): Partial<StreamConf
     max_bytes: wanted.max_bytes,
     allow_direct: true,
     duplicate_window: wanted.duplicate_window,
+    republish: wanted.republish,
   };
 }
 
@@ -70,6 +76,9 @@ export function adoptedSettingsDiffer(current: StreamConfig, wanted: HistoryStre
     current.max_msgs_per_subject !== wanted.max_msgs_per_subject ||
     current.allow_direct !== true ||
     current.max_bytes !== wanted.max_bytes ||
-    current.duplicate_window !== wanted.duplicate_window
+    current.duplicate_window !== wanted.duplicate_window ||
+    current.republish?.src !== wanted.republish?.src ||
+    current.republish?.dest !== wanted.republish?.dest ||
+    current.republish?.headers_only === true
   );
 }

@@ -85,9 +85,10 @@ export interface HistoryStore {
 }
 
 /**
- * A store whose `append` also puts the encoded `message` frame on the bus, in the same atomic
- * step as storing it (Redis: one Lua script stores and publishes). The Publisher then only
- * appends. A backend says so by the type of the history it opens.
+ * A store whose `append` also puts the encoded `message` frame on the bus, as part of storing it
+ * (Redis: one Lua script stores and publishes; NATS: the stream republishes what it stored, and
+ * the edges' NatsBus turns that into the same frames). The Publisher then only appends. A
+ * backend says so by the type of the history it opens.
  */
 export interface PublishingHistoryStore extends HistoryStore {
   readonly publishes: true;

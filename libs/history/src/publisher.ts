@@ -24,7 +24,8 @@ export interface PublishResult {
  * bus": see below); a rejection means not accepted.
  *
  * When the store publishes by itself (a PublishingHistoryStore: Redis, where one Lua script stores
- * and publishes atomically) the Publisher only appends. Otherwise appends run concurrently
+ * and publishes atomically; NATS, whose stream republishes what it stored) the Publisher only
+ * appends. Otherwise appends run concurrently
  * (the store orders them) and only the hand-over to the bus is ordered per topic, so this
  * process hands a topic's messages to the bus in offset order without a round trip each.
  *
@@ -98,7 +99,7 @@ export class Publisher {
       return telemetry.timeAppend(history.kind, topic, () => history.append(topic, data, key, envelope));
     }
     // The append starts at once: the store numbers one topic's appends in call order and may
-    // have many in flight (JetStream pipelines them). Only the hand-over to the bus is ordered:
+    // have many in flight. Only the hand-over to the bus is ordered:
     // each message goes to the bus once it and every earlier one of its topic are stored, and
     // acks that arrive together are handed over in one synchronous run (see OrderedRelease).
     const slot = this.order.reserve(topic);

@@ -2,54 +2,61 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { HistoryUnavailableError, idempotencyKey } from '@switchboard/history';
+import { encodeBusMessage, encodeEnvelope, encodeMessage } from '@switchboard/protocol';
 import { type BrokerHandle, startNats } from '@switchboard/testkit';
 import { connect } from 'nats';
+import { openBackend } from '../../open-backend.js';
 import { JetStreamHistory } from '../jetstream-history.js';
-import { countOf, decodeRecord, encodeRecord } from '../jetstream-record.js';
+import { decodeRecord, encodeRecord } from '../jetstream-record.js';
 
 let stores = 0;
 const freshPrefix = () => `jr${process.pid}x${Date.now().toString(36)}x${stores++}`;
 
+const none = Buffer.alloc(0);
+
 describe('jetstream records: codec', () => {
-  it('round-trips text and bytes messages with their offsets', () => {
+  it('round-trips text and bytes messages with their offsets and envelopes', () => {
     const bytes = randomBytes(300);
+    const envelope = randomBytes(34);
     const items = [
-      { payload: Buffer.from('{"a":1}'), bytes: false },
-      { payload: bytes, bytes: true },
-      { payload: Buffer.alloc(0), bytes: true },
-      { payload: Buffer.from('"é"'), bytes: false },
+      { payload: Buffer.from('{"a":1}'), bytes: false, envelope: none },
+      { payload: bytes, bytes: true, envelope },
+      { payload: Buffer.alloc(0), bytes: true, envelope: none },
+      { payload: Buffer.from('"é"'), bytes: false, envelope },
     ];
-    const entries = decodeRecord(encodeRecord(items), 41, items.length, '');
+    const entries = decodeRecord(encodeRecord(items), 41, String(items.length), '');
     assert.deepEqual(entries, [
-      { offset: 41, data: '{"a":1}' },
-      { offset: 42, data: bytes },
-      { offset: 43, data: Buffer.alloc(0) },
-      { offset: 44, data: '"é"' },
+      { offset: 41, data: '{"a":1}', envelope: none },
+      { offset: 42, data: bytes, envelope },
+      { offset: 43, data: Buffer.alloc(0), envelope: none },
+      { offset: 44, data: '"é"', envelope },
     ]);
   });
 
-  it('reads a record of one as the message itself (Sb-Kind marks bytes)', () => {
-    assert.deepEqual(decodeRecord(Buffer.from('"x"'), 7, 1, ''), [{ offset: 7, data: '"x"' }]);
-    assert.deepEqual(decodeRecord(Buffer.from([1, 2]), 7, 1, 'bytes'), [{ offset: 7, data: Buffer.from([1, 2]) }]);
+  it('reads an unframed record (no Sb-Count) as the message itself, Sb-Kind marking bytes', () => {
+    assert.deepEqual(decodeRecord(Buffer.from('"x"'), 7, '', ''), [{ offset: 7, data: '"x"', envelope: none }]);
+    assert.deepEqual(decodeRecord(Buffer.from([1, 2]), 7, '', 'bytes'), [{ offset: 7, data: Buffer.from([1, 2]), envelope: none }]);
   });
 
   it('refuses records that do not parse, with a HistoryUnavailableError', () => {
     const good = encodeRecord([
-      { payload: Buffer.from('1'), bytes: false },
-      { payload: Buffer.from('2'), bytes: false },
+      { payload: Buffer.from('1'), bytes: false, envelope: none },
+      { payload: Buffer.from('2'), bytes: false, envelope: Buffer.from([1, 2, 3]) },
     ]);
-    const cases: Array<[Uint8Array, number]> = [
-      [good, 3], // fewer messages than the count
-      [good.subarray(0, good.length - 1), 2], // truncated
-      [Buffer.concat([good, Buffer.from([0])]), 2], // trailing bytes
-      [Buffer.from([9, 0, 0, 0, 1, 0x31, 0, 0, 0, 0, 1, 0x32]), 2], // unknown kind
-      [Buffer.from([0, 0xff, 0xff, 0xff, 0xff, 0x31]), 2], // length past the end
-      [good, Number.NaN],
+    const cases: Array<[Uint8Array, string]> = [
+      [good, '3'], // fewer messages than the count
+      [good.subarray(0, good.length - 1), '2'], // truncated
+      [Buffer.concat([good, Buffer.from([0])]), '2'], // trailing bytes
+      [Buffer.from([9, 0, 0, 0, 1, 0x31]), '1'], // unknown flags
+      [Buffer.from([0, 0xff, 0xff, 0xff, 0xff, 0x31]), '1'], // length past the end
+      [Buffer.from([2, 200, 1, 2]), '1'], // envelope past the end
+      [good, '0'],
+      [good, '-1'],
+      [good, '1.5'],
+      [good, 'x'],
     ];
-    for (const [payload, count] of cases) assert.throws(() => decodeRecord(payload, 1, count, ''), HistoryUnavailableError);
-    assert.equal(countOf(''), 1);
-    assert.equal(countOf('12'), 12);
-    for (const bad of ['0', '-1', '1.5', 'x']) assert.ok(Number.isNaN(countOf(bad)));
+    for (const [payload, count] of cases)
+      assert.throws(() => decodeRecord(payload, 1, count, ''), HistoryUnavailableError, `count ${count}, ${payload.length} bytes`);
   });
 });
 
@@ -71,7 +78,7 @@ describe('jetstream records: history', () => {
       const counts: number[] = [];
       for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
         const m = await jsm.streams.getMessage(store.streamName, { seq }).catch(() => null);
-        if (m !== null && m.subject.endsWith(`.h.${topic}`)) counts.push(countOf(m.header.get('Sb-Count')));
+        if (m !== null && m.subject.endsWith(`.h.${topic}`)) counts.push(Number(m.header.get('Sb-Count') || 1));
       }
       return counts;
     } finally {
@@ -167,6 +174,37 @@ describe('jetstream records: history', () => {
       assert.equal(page.messages[25]?.data, '"k25"');
     } finally {
       await store.close();
+    }
+  });
+
+  it('republishes every stored message on the bus subject, in offset order, as the api would publish it', async () => {
+    const prefix = freshPrefix();
+    const backend = await openBackend(broker.url, { prefix, history: { size: 1000, ttlMs: 60_000 } });
+    const history = backend.history as JetStreamHistory;
+    try {
+      const exact: Buffer[] = [];
+      const wildcard: string[] = [];
+      await backend.bus.subscribe('room.1', (_topic, payload) => exact.push(Buffer.from(payload)));
+      await backend.bus.subscribe('room.*', (topic) => wildcard.push(topic));
+      const envelope = encodeEnvelope(Date.now(), { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), traceFlags: 1 });
+      const datas = Array.from({ length: 50 }, (_, i) => (i % 5 === 2 ? randomBytes(16) : JSON.stringify({ i })));
+      const tips = await Promise.all(datas.map((d, i) => history.append('room.1', d, undefined, i % 7 === 0 ? envelope : undefined)));
+      assert.deepEqual(
+        tips.map((t) => t.offset),
+        datas.map((_, i) => i + 1),
+      );
+      await backend.bus.publish('room.1', Buffer.from('core'));
+      const deadline = Date.now() + 5000;
+      while (exact.length < 51 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(
+        exact.slice(0, 50),
+        datas.map((d, i) => encodeBusMessage(encodeMessage('room.1', i + 1, d), i % 7 === 0 ? envelope : Buffer.alloc(0))),
+      );
+      assert.deepEqual(exact[50], Buffer.from('core'), 'a core bus message is delivered as it was sent');
+      assert.equal(wildcard.length, 51);
+      assert.ok(wildcard.every((t) => t === 'room.1'));
+    } finally {
+      await backend.close();
     }
   });
 });
