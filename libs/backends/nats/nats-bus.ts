@@ -43,6 +43,12 @@ export function natsServers(url: string): string[] {
  * A Bus over core NATS. Topic `t` is the subject `<prefix>.m.t`; `*` and `>` are NATS wildcards
  * already, so patterns map one to one and the server does the matching.
  *
+ * Two kinds of message arrive on those subjects: what `publish` sent (no headers), delivered as
+ * sent, and the records the history stream republishes once stored (JetStreamHistory; they
+ * carry `Sb-Offset`), delivered as the bus messages they hold, in offset order. A record that
+ * does not parse is dropped and counted (`unreadableRecords`): the edge then fills the gap from
+ * history, as for a lost message.
+ *
  * State follows the connection: `up` while connected, `down` from a disconnect until nats.js has
  * reconnected (it retries forever, 250–500 ms apart) AND the server has confirmed the
  * re-sent subscriptions (a PING/PONG after the re-SUBs), so `up` again means every existing

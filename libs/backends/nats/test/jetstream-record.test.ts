@@ -4,10 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { HistoryUnavailableError, idempotencyKey } from '@switchboard/history';
 import { encodeBusMessage, encodeEnvelope, encodeMessage } from '@switchboard/protocol';
 import { type BrokerHandle, startNats } from '@switchboard/testkit';
-import { connect } from 'nats';
+import { connect, headers } from 'nats';
 import { openBackend } from '../../open-backend.js';
 import { JetStreamHistory } from '../jetstream-history.js';
 import { decodeRecord, encodeRecord } from '../jetstream-record.js';
+import type { NatsBus } from '../nats-bus.js';
 
 let stores = 0;
 const freshPrefix = () => `jr${process.pid}x${Date.now().toString(36)}x${stores++}`;
@@ -203,6 +204,21 @@ describe('jetstream records: history', () => {
       assert.deepEqual(exact[50], Buffer.from('core'), 'a core bus message is delivered as it was sent');
       assert.equal(wildcard.length, 51);
       assert.ok(wildcard.every((t) => t === 'room.1'));
+      // A record that does not parse is dropped and counted, not delivered.
+      const nc = await connect({ servers: broker.url });
+      try {
+        const h = headers();
+        h.set('Sb-Offset', '51');
+        h.set('Sb-Count', '3');
+        nc.publish(`${prefix}.m.room.1`, Buffer.from([0, 0, 0, 0, 9]), { headers: h });
+        await nc.flush();
+      } finally {
+        await nc.close();
+      }
+      const bus = backend.bus as NatsBus;
+      while (bus.unreadableRecords < 2 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(bus.unreadableRecords, 2, 'once per subscription');
+      assert.equal(exact.length, 51);
     } finally {
       await backend.close();
     }
