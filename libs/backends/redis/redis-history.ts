@@ -148,7 +148,8 @@ export class RedisHistory implements PublishingHistoryStore {
 
   append(topic: string, data: MessageData): Promise<StreamTip>;
   append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
-  async append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
+  // Not async: the hot path hands back the coalescer's promise itself (no wrapping promise per message).
+  append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
     const message: AppendMessage = { data, envelope: envelope !== undefined && envelope.length > 0 ? asBuffer(envelope) : undefined };
     if (key === undefined) return this.coalescer.add(topic, message);
     // After the topic's appends of this turn: offsets follow call order.
