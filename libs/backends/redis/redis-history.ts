@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import {
   type HistoryEntry,
   type HistoryLimits,
@@ -63,7 +63,22 @@ interface Scripts {
 /** Topics whose frame templates are kept (the cache is dropped whole when full). */
 const MAX_CACHED_FRAMES = 10_000;
 
-const newEpoch = () => `${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+/** Random bytes drawn ahead for epochs: one `randomBytes` per 100 calls, not per call. */
+const EPOCH_POOL = Buffer.alloc(5 * 100);
+let epochPoolAt = EPOCH_POOL.length;
+
+/**
+ * A new epoch (time + 40 random bits), offered with every append call and taken only when the
+ * call starts a sequence.
+ */
+function newEpoch(): string {
+  if (epochPoolAt === EPOCH_POOL.length) {
+    randomFillSync(EPOCH_POOL);
+    epochPoolAt = 0;
+  }
+  epochPoolAt += 5;
+  return `${Date.now().toString(36)}${EPOCH_POOL.toString('hex', epochPoolAt - 5, epochPoolAt)}`;
+}
 
 /**
  * History in Redis Streams, for `redis://` and `redis-cluster://`. Per topic: an INCR counter,
@@ -73,11 +88,11 @@ const newEpoch = () => `${Date.now().toString(36)}${randomBytes(5).toString('hex
  * are gap-free and ordered per topic (the shard runs one script at a time).
  *
  * Hot topics: appends are NOT chained in Node. The appends of a topic made in one event-loop
- * turn are stored by ONE script call at the end of the turn (append-coalescer.ts), written to
- * the one command connection at once; Redis runs one connection's scripts in the order they were
- * sent, so this process's appends to a topic get increasing offsets in call order without
- * waiting for each other's replies: one topic's rate is bound by Redis's script throughput
- * (many messages per script run), not by the round trip. (ioredis auto-pipelining was tried
+ * turn are stored by ONE script call at the end of the turn, and those made while the topic's
+ * call is in flight by one call when it answers (append-coalescer.ts), written to the one
+ * command connection at once; Redis runs one connection's scripts in the order they were sent,
+ * so this process's appends to a topic get increasing offsets in call order: one topic's rate
+ * is bound by Redis's script throughput (many messages per script run), not by the round trip. (ioredis auto-pipelining was tried
  * and is off: with it the Redis cluster test lost the tail of topics at the edges; not yet
  * understood.)
  */
@@ -133,7 +148,8 @@ export class RedisHistory implements PublishingHistoryStore {
 
   append(topic: string, data: MessageData): Promise<StreamTip>;
   append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip>;
-  async append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
+  // Not async: the hot path hands back the coalescer's promise itself (no wrapping promise per message).
+  append(topic: string, data: MessageData, key?: IdempotencyKey, envelope?: Uint8Array): Promise<IdempotentTip> {
     const message: AppendMessage = { data, envelope: envelope !== undefined && envelope.length > 0 ? asBuffer(envelope) : undefined };
     if (key === undefined) return this.coalescer.add(topic, message);
     // After the topic's appends of this turn: offsets follow call order.
