@@ -114,14 +114,24 @@ const MAX_CACHED_TIPS = 100_000;
  *   go out as ONE stored record (jetstream-record.ts): one message for the server to check,
  *   store and acknowledge, whose n messages take offsets first..first+n-1. The chain logic
  *   above applies to records; an append with a message id is a record of its own.
+ * - One record in flight per topic: a topic's appends made while its record is on the way wait
+ *   and go out together when it is acknowledged (group commit). An idle topic still sends at
+ *   the end of the turn; a busy one sends fewer, larger records, which is what the server's
+ *   cost follows (measured: 10.1–10.7k against 7.8–9.6k publishes/s on one hot topic, less
+ *   CPU in the api and the server). Other topics are not held up: the pipeline spans topics.
  *
- * One process alone on a topic therefore sends continuously (throughput bound by the server,
- * not by the round trip); processes competing for one topic fall back towards one round
+ * One process alone on a topic therefore sends continuously (throughput bound by the server
+ * and the records' size, not by one round trip per message); processes competing for one topic fall back towards one round
  * trip per message, and offsets stay gap-free and unique in every case. Appends of a topic
  * are numbered in call order.
  */
 export class JetStreamAppender {
-  private readonly queue: Pending[] = [];
+  /** Each topic's appends waiting to be sent, in call order. */
+  private readonly queues = new Map<string, Pending[]>();
+  /** Topics with appends waiting and no record in flight, in the order they became so. */
+  private readonly ready = new Set<string>();
+  /** Topics with a record in flight (at most one each: see the class comment). */
+  private readonly busy = new Set<string>();
   private readonly inFlight = new Set<Sent>();
   private readonly tips = new Map<string, TopicTip>();
   /** The last message sent whose outcome is unknown (the chain's end), or null. */
@@ -152,7 +162,7 @@ export class JetStreamAppender {
       const payload = bytes ? data : Buffer.from(data, 'utf8');
       const pending: Pending = { order: this.calls++, topic, payload, bytes, envelope, attempts: 0, resolve, reject };
       if (msgId !== undefined) pending.msgId = msgId;
-      this.queue.push(pending);
+      this.enqueue(pending);
       // The appends of one event-loop turn (requests read together, a batch) go out together
       // at its end: one socket write for all of them instead of one each.
       if (!this.pumpScheduled) {
@@ -174,39 +184,55 @@ export class JetStreamAppender {
 
   /** Rejects everything queued (the store closes). */
   failAll(error: Error): void {
-    for (const pending of this.queue.splice(0)) pending.reject(error);
+    const queued = [...this.queues.values()].flat();
+    this.queues.clear();
+    this.ready.clear();
+    for (const pending of queued) pending.reject(error);
     for (const pending of this.retry.splice(0)) pending.reject(error);
   }
 
-  /** Sends queued messages while the chain holds and the window has room. */
+  private enqueue(pending: Pending): void {
+    const queue = this.queues.get(pending.topic);
+    if (queue === undefined) this.queues.set(pending.topic, [pending]);
+    else queue.push(pending);
+    if (!this.busy.has(pending.topic)) this.ready.add(pending.topic);
+  }
+
+  /** Rejects a topic's queued appends with `error`. */
+  private rejectTopic(topic: string, error: unknown): void {
+    const queue = this.queues.get(topic) ?? [];
+    this.queues.delete(topic);
+    this.ready.delete(topic);
+    for (const pending of queue) pending.reject(error);
+  }
+
+  /** Sends queued records while the chain holds and the window has room, one per ready topic at a time. */
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.queue.length > 0 && !this.broken && this.inFlight.size < (this.probing ? 1 : MAX_IN_FLIGHT)) {
-        const pending = this.queue[0] as Pending;
+      while (this.ready.size > 0 && !this.broken && this.inFlight.size < (this.probing ? 1 : MAX_IN_FLIGHT)) {
+        const topic = this.ready.values().next().value as string;
         try {
           this.ctx.usable();
         } catch (err) {
-          this.queue.shift();
-          pending.reject(err);
+          this.rejectTopic(topic, err);
           continue;
         }
-        let tip = this.tips.get(pending.topic);
+        let tip = this.tips.get(topic);
         if (tip === undefined) {
           if (this.inFlight.size > 0) break; // read the tip once the pipeline is idle
           try {
-            const read = await this.ctx.readTip(pending.topic);
+            const read = await this.ctx.readTip(topic);
             tip = { seq: read?.seq ?? 0, offset: read?.offset ?? 0, confirmed: true };
-            this.remember(pending.topic, tip);
+            this.remember(topic, tip);
           } catch (err) {
-            this.queue.shift();
-            pending.reject(unavailable(err));
+            this.rejectTopic(topic, unavailable(err));
             continue;
           }
-          if (this.inFlight.size > 0 || this.broken) break;
+          if (this.inFlight.size > 0 || this.broken || !this.ready.has(topic)) break;
         }
-        this.send(this.takeRecord(), tip);
+        this.send(this.takeRecord(topic), tip);
       }
     } finally {
       this.pumping = false;
@@ -214,22 +240,33 @@ export class JetStreamAppender {
   }
 
   /**
-   * Takes the head of the queue and the queued appends of its topic right behind it into one
-   * record (jetstream-record.ts), up to MAX_RECORD_MESSAGES and MAX_RECORD_BYTES. An append with
-   * a message id goes alone: the server deduplicates per stored message.
+   * Takes the topic's oldest queued appends into one record (jetstream-record.ts), up to
+   * MAX_RECORD_MESSAGES and MAX_RECORD_BYTES; the topic is busy until the record settles. An
+   * append with a message id goes alone: the server deduplicates per stored message.
    */
-  private takeRecord(): Pending[] {
-    const head = this.queue.shift() as Pending;
-    const record = [head];
-    if (head.msgId !== undefined) return record;
-    let bytes = framedSize(head);
-    for (let next = this.queue[0]; next !== undefined; next = this.queue[0]) {
-      if (next.topic !== head.topic || next.msgId !== undefined || record.length >= MAX_RECORD_MESSAGES) break;
-      bytes += framedSize(next);
-      if (bytes > MAX_RECORD_BYTES) break;
-      record.push(this.queue.shift() as Pending);
+  private takeRecord(topic: string): Pending[] {
+    const queue = this.queues.get(topic) as Pending[];
+    const head = queue[0] as Pending;
+    let count = 1;
+    if (head.msgId === undefined) {
+      let bytes = framedSize(head);
+      for (; count < queue.length && count < MAX_RECORD_MESSAGES; count++) {
+        const next = queue[count] as Pending;
+        bytes += framedSize(next);
+        if (next.msgId !== undefined || bytes > MAX_RECORD_BYTES) break;
+      }
     }
+    const record = queue.splice(0, count);
+    if (queue.length === 0) this.queues.delete(topic);
+    this.ready.delete(topic);
+    this.busy.add(topic);
     return record;
+  }
+
+  /** A topic's record settled: its next appends may go. */
+  private release(topic: string): void {
+    this.busy.delete(topic);
+    if (this.queues.has(topic)) this.ready.add(topic);
   }
 
   private send(pendings: Pending[], tip: TopicTip): void {
@@ -268,6 +305,7 @@ export class JetStreamAppender {
   private acked(sent: Sent, ack: PubAck): void {
     this.inFlight.delete(sent);
     const topic = (sent.pendings[0] as Pending).topic;
+    this.release(topic);
     const last = sent.first + sent.pendings.length - 1;
     if (ack.duplicate) {
       // Nothing was stored (only a record of one, with a caller's id, can be a duplicate): the
@@ -289,6 +327,7 @@ export class JetStreamAppender {
 
   private failed(sent: Sent, err: unknown): void {
     this.inFlight.delete(sent);
+    this.release((sent.pendings[0] as Pending).topic);
     this.broken = true;
     this.probing = true;
     const code = apiErrorCode(err);
@@ -306,7 +345,7 @@ export class JetStreamAppender {
   /** Once nothing is in flight: after a broken chain, resequence and resend in call order. */
   private settled(): void {
     if (this.inFlight.size > 0) {
-      if (!this.broken && this.queue.length > 0) void this.pump();
+      if (!this.broken && this.ready.size > 0) void this.pump();
       return;
     }
     this.tail = null;
@@ -317,7 +356,14 @@ export class JetStreamAppender {
       const attempts = Math.max(0, ...again.map((p) => p.attempts));
       // Lost races: another writer appended; the anchor's check re-reads its view of the topic.
       for (const pending of again) this.tips.delete(pending.topic);
-      this.queue.unshift(...again);
+      // Back in front of their topics' queues, in call order.
+      for (let i = again.length - 1; i >= 0; i--) {
+        const pending = again[i] as Pending;
+        const queue = this.queues.get(pending.topic);
+        if (queue === undefined) this.queues.set(pending.topic, [pending]);
+        else queue.unshift(pending);
+        this.ready.add(pending.topic);
+      }
       const resume = () => {
         this.broken = false;
         void this.pump();

@@ -129,6 +129,26 @@ describe('jetstream records: history', () => {
     }
   });
 
+  it('holds a topic’s appends while its record is in flight and sends them as one record (group commit)', async () => {
+    const store = await JetStreamHistory.connect(broker.url, { size: 1000, ttlMs: 60_000 }, { prefix: freshPrefix() });
+    try {
+      await store.append('gc', '0'); // the tip is known from here on
+      const first = store.append('gc', '1');
+      await new Promise((r) => setImmediate(r)); // the record of '1' is on its way
+      const held = Array.from({ length: 50 }, (_, i) => store.append('gc', String(i + 2)));
+      const other = store.append('gc.other', '"x"'); // another topic is not held
+      const tips = await Promise.all([first, ...held, other]);
+      assert.deepEqual(
+        tips.map((t) => t.offset),
+        [...Array.from({ length: 51 }, (_, i) => i + 2), 1],
+      );
+      assert.deepEqual(await recordsOf(store, 'gc'), [1, 1, 50]);
+      assert.deepEqual(await recordsOf(store, 'gc.other'), [1]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('returns only the newest HISTORY_SIZE offsets although a record holds more', async () => {
     const store = await JetStreamHistory.connect(broker.url, { size: 5, ttlMs: 60_000 }, { prefix: freshPrefix() });
     try {
