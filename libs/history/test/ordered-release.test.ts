@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OrderedRelease } from '../src/ordered-release.js';
+import { OrderedRelease, type Slot } from '../src/ordered-release.js';
 
 describe('OrderedRelease', () => {
   it('runs each key’s work in reservation order, whatever order it becomes ready in', () => {
     const release = new OrderedRelease();
     const ran: string[] = [];
-    const slots = [0, 1, 2, 3].map(() => release.reserve('t'));
+    const [s0, s1, s2, s3] = [0, 1, 2, 3].map(() => release.reserve('t')) as [Slot, Slot, Slot, Slot];
     const other = release.reserve('u');
-    release.ready('t', slots[2]!, () => ran.push('t2'));
-    release.ready('t', slots[1]!, () => ran.push('t1'));
+    release.ready('t', s2, () => ran.push('t2'));
+    release.ready('t', s1, () => ran.push('t1'));
     assert.equal(ran.length, 0);
     release.ready('u', other, () => ran.push('u0'));
     assert.deepEqual(ran, ['u0'], 'another key does not wait');
-    release.ready('t', slots[0]!, () => ran.push('t0'));
+    release.ready('t', s0, () => ran.push('t0'));
     assert.deepEqual(ran, ['u0', 't0', 't1', 't2'], 'the head runs, and every ready slot behind it in the same call');
-    release.ready('t', slots[3]!, () => ran.push('t3'));
+    release.ready('t', s3, () => ran.push('t3'));
     assert.deepEqual(ran, ['u0', 't0', 't1', 't2', 't3']);
     assert.equal(release.size, 0, 'a drained key is forgotten');
   });

@@ -79,7 +79,7 @@ describe('jetstream records: history', () => {
       const counts: number[] = [];
       for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
         const m = await jsm.streams.getMessage(store.streamName, { seq }).catch(() => null);
-        if (m !== null && m.subject.endsWith(`.h.${topic}`)) counts.push(Number(m.header.get('Sb-Count') || 1));
+        if (m?.subject.endsWith(`.h.${topic}`)) counts.push(Number(m.header.get('Sb-Count') || 1));
       }
       return counts;
     } finally {
