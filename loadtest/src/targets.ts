@@ -117,7 +117,10 @@ export async function startSwitchboard(bus: BusKind, edges: number, options: Tar
     });
     return singleProcessTarget(`switchboard (all-in-one, memory bus)${options.label ?? ''}`, proc, options);
   }
-  const broker: BrokerHandle = bus === 'nats' ? await startNats({ jetstream: true }) : await startRedis();
+  // Both brokers at the same durability: the message is written to the OS before the ack and
+  // synced to disk periodically (JetStream's file store by default; Redis's AOF with
+  // `appendfsync everysec`, its default). An fsync per write (Redis `always`) measures the disk.
+  const broker: BrokerHandle = bus === 'nats' ? await startNats({ jetstream: true }) : await startRedis({ fsync: 'everysec' });
   try {
     const cluster = await startCluster({ busUrl: broker.url, edges, env: { ...BENCH_ENV, ...preloadEnv(options), ...options.env } });
     return {

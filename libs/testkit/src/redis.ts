@@ -16,12 +16,16 @@ export function spawnRedis(port: number, dir: string, extra: string[] = []): Pro
   return spawnListening('redis-server', [...args, '--appendfsync', 'always', '--protected-mode', 'no', '--logfile', '', ...extra], port);
 }
 
-/** A Redis server: REDIS_URL if set, else a local `redis-server` on a free port. */
-export async function startRedis(): Promise<BrokerHandle> {
+/**
+ * A Redis server: REDIS_URL if set, else a local `redis-server` on a free port. `fsync`: the
+ * append-only file's `appendfsync` (default `always`, what the durability tests need).
+ */
+export async function startRedis(options: { fsync?: 'always' | 'everysec' } = {}): Promise<BrokerHandle> {
   if (process.env.REDIS_URL) return externalBroker(process.env.REDIS_URL);
   if (!hasCommand('redis-server'))
     throw new BrokerUnavailableError('no REDIS_URL and no redis-server binary (apt-get install redis-server)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
-  return localBroker(`redis://127.0.0.1:${port}`, dir, () => spawnRedis(port, dir));
+  const extra = options.fsync === undefined ? [] : ['--appendfsync', options.fsync];
+  return localBroker(`redis://127.0.0.1:${port}`, dir, () => spawnRedis(port, dir, extra));
 }
