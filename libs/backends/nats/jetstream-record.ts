@@ -46,9 +46,14 @@ export interface RecordEntry {
   envelope: Uint8Array;
 }
 
-/** A record must be framed: several messages, or one with an envelope. */
+/**
+ * A record must be framed: several messages, or one with an envelope. A message larger than
+ * MAX_RECORD_BYTES goes unframed and without its envelope (the edges then make no CONSUMER span
+ * for it), so the framing can never push it past the server's max_payload.
+ */
 export function needsFraming(items: readonly RecordItem[]): boolean {
-  return items.length > 1 || (items[0] !== undefined && items[0].envelope.length > 0);
+  const only = items[0];
+  return items.length > 1 || (only !== undefined && only.envelope.length > 0 && only.payload.length <= MAX_RECORD_BYTES);
 }
 
 export function encodeRecord(items: readonly RecordItem[]): Uint8Array {

@@ -7,7 +7,7 @@ import { type BrokerHandle, startNats } from '@switchboard/testkit';
 import { connect, headers } from 'nats';
 import { openBackend } from '../../open-backend.js';
 import { JetStreamHistory } from '../jetstream-history.js';
-import { decodeRecord, encodeRecord } from '../jetstream-record.js';
+import { decodeRecord, encodeRecord, MAX_RECORD_BYTES, needsFraming } from '../jetstream-record.js';
 import type { NatsBus } from '../nats-bus.js';
 
 let stores = 0;
@@ -37,6 +37,15 @@ describe('jetstream records: codec', () => {
   it('reads an unframed record (no Sb-Count) as the message itself, Sb-Kind marking bytes', () => {
     assert.deepEqual(decodeRecord(Buffer.from('"x"'), 7, '', ''), [{ offset: 7, data: '"x"', envelope: none }]);
     assert.deepEqual(decodeRecord(Buffer.from([1, 2]), 7, '', 'bytes'), [{ offset: 7, data: Buffer.from([1, 2]), envelope: none }]);
+  });
+
+  it('frames several messages, or one with an envelope unless it is too large to carry one', () => {
+    const envelope = randomBytes(34);
+    const small = { payload: Buffer.from('1'), bytes: false, envelope: none };
+    assert.equal(needsFraming([small]), false);
+    assert.equal(needsFraming([small, small]), true);
+    assert.equal(needsFraming([{ ...small, envelope }]), true);
+    assert.equal(needsFraming([{ payload: Buffer.alloc(MAX_RECORD_BYTES + 1), bytes: true, envelope }]), false);
   });
 
   it('refuses records that do not parse, with a HistoryUnavailableError', () => {
