@@ -108,7 +108,20 @@ export function percentile(values: number[], p: number): number {
 /** Every client has every accepted message of its topic exactly once, in offset order. */
 export async function assertNothingLost(fleet: FleetClient[], accepted: Map<string, number[]>, timeoutMs: number) {
   const expected = new Map([...accepted].map(([t, list]) => [t, [...list].sort((a, b) => a - b)]));
-  await until(() => fleet.every((m) => m.offsets.length >= (expected.get(m.topic)?.length ?? 0)), 'every client to catch up', timeoutMs);
+  try {
+    await until(() => fleet.every((m) => m.offsets.length >= (expected.get(m.topic)?.length ?? 0)), 'every client to catch up', timeoutMs);
+  } catch (err) {
+    // Say who is behind and on what, so a rare failure can be read from the CI log alone.
+    const behind = fleet
+      .filter((m) => m.offsets.length < (expected.get(m.topic)?.length ?? 0))
+      .slice(0, 5)
+      .map((m) => {
+        const got = new Set(m.offsets);
+        const missing = (expected.get(m.topic) ?? []).filter((o) => !got.has(o)).slice(0, 8);
+        return `${m.topic} via ${m.nodes.join(' → ')}: ${m.offsets.length} received, missing ${missing.join(',')}, last ${m.offsets.slice(-3).join(',')}, gaps ${m.gaps}, errors ${m.errors.length}`;
+      });
+    throw new Error(`${(err as Error).message}; behind: ${behind.join(' | ')}`, { cause: err });
+  }
   let lost = 0;
   let duplicated = 0;
   for (const m of fleet) {
