@@ -62,7 +62,7 @@ export function encodeRecord(items: readonly RecordItem[]): Uint8Array {
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (const item of items) {
-    const envelope = item.envelope.length > MAX_ENVELOPE ? EMPTY : item.envelope;
+    const envelope = carriedEnvelope(item);
     out[at++] = (item.bytes ? FLAG_BYTES : 0) | (envelope.length > 0 ? FLAG_ENVELOPE : 0);
     if (envelope.length > 0) {
       out[at++] = envelope.length;
@@ -78,8 +78,13 @@ export function encodeRecord(items: readonly RecordItem[]): Uint8Array {
 
 /** The room `item` takes in a framed record. */
 export function framedSize(item: RecordItem): number {
-  const envelope = item.envelope.length > 0 && item.envelope.length <= MAX_ENVELOPE ? 1 + item.envelope.length : 0;
-  return 1 + envelope + 4 + item.payload.length;
+  const envelope = carriedEnvelope(item);
+  return 1 + (envelope.length > 0 ? 1 + envelope.length : 0) + 4 + item.payload.length;
+}
+
+/** The envelope a frame carries for `item`: its own, or none when it does not fit the u8 length. */
+function carriedEnvelope(item: RecordItem): Uint8Array {
+  return item.envelope.length > MAX_ENVELOPE ? EMPTY : item.envelope;
 }
 
 /**
