@@ -16,7 +16,7 @@ export interface FleetClient {
   reconnects: number[];
   errors: string[];
   gaps: number;
-  /** Settles once the subscription is acknowledged. */
+  /** Settles once the subscription is acknowledged (startFleet waits for it). */
   ready: Promise<unknown>;
 }
 
@@ -52,6 +52,10 @@ export async function startFleet(wsUrl: string, count: number, topics: number, p
     fleet.push(member);
   }
   await Promise.all(fleet.map((m) => m.client.connect()));
+  // `connect()` settles on the welcome, before the subscribes are acknowledged. A subscribe
+  // without `since` starts at the tip its ack names, so a publish racing it is legitimately not
+  // that client's: the fleet is ready once every subscription is acknowledged.
+  await Promise.all(fleet.map((m) => m.ready));
   return fleet;
 }
 
