@@ -18,6 +18,7 @@ import {
   WRONG_LAST_SEQUENCE,
 } from './jetstream-names.js';
 import { COUNT, encodeRecord, framedSize, MAX_RECORD_BYTES, MAX_RECORD_MESSAGES, needsFraming } from './jetstream-record.js';
+import { TopicQueues } from './topic-queues.js';
 
 /** A topic's newest message as this process knows it. */
 export interface TopicTip {
@@ -114,11 +115,11 @@ const MAX_CACHED_TIPS = 100_000;
  *   go out as ONE stored record (jetstream-record.ts): one message for the server to check,
  *   store and acknowledge, whose n messages take offsets first..first+n-1. The chain logic
  *   above applies to records; an append with a message id is a record of its own.
- * - One record in flight per topic: a topic's appends made while its record is on the way wait
- *   and go out together when it is acknowledged (group commit). An idle topic still sends at
- *   the end of the turn; a busy one sends fewer, larger records, which is what the server's
- *   cost follows (measured: 10.1–10.7k against 7.8–9.6k publishes/s on one hot topic, less
- *   CPU in the api and the server). Other topics are not held up: the pipeline spans topics.
+ * - One record in flight per topic, and a short linger after its ack (topic-queues.ts): a
+ *   topic's appends made while its record is on the way go out together (group commit). An
+ *   idle topic still sends at the end of the turn; a busy one sends fewer, larger records,
+ *   which is what the server's cost follows. Other topics are not held up: the pipeline spans
+ *   topics.
  *
  * One process alone on a topic therefore sends continuously (throughput bound by the server
  * and the records' size, not by one round trip per message); processes competing for one topic fall back towards one round
@@ -126,12 +127,8 @@ const MAX_CACHED_TIPS = 100_000;
  * are numbered in call order.
  */
 export class JetStreamAppender {
-  /** Each topic's appends waiting to be sent, in call order. */
-  private readonly queues = new Map<string, Pending[]>();
-  /** Topics with appends waiting and no record in flight, in the order they became so. */
-  private readonly ready = new Set<string>();
-  /** Topics with a record in flight (at most one each: see the class comment). */
-  private readonly busy = new Set<string>();
+  /** Each topic's appends waiting to be sent, and which topics may send now. */
+  private readonly queues = new TopicQueues<Pending>(() => void this.pump());
   private readonly inFlight = new Set<Sent>();
   private readonly tips = new Map<string, TopicTip>();
   /** The last message sent whose outcome is unknown (the chain's end), or null. */
@@ -162,7 +159,7 @@ export class JetStreamAppender {
       const payload = bytes ? data : Buffer.from(data, 'utf8');
       const pending: Pending = { order: this.calls++, topic, payload, bytes, envelope, attempts: 0, resolve, reject };
       if (msgId !== undefined) pending.msgId = msgId;
-      this.enqueue(pending);
+      this.queues.push(pending);
       // The appends of one event-loop turn (requests read together, a batch) go out together
       // at its end: one socket write for all of them instead of one each.
       if (!this.pumpScheduled) {
@@ -184,26 +181,13 @@ export class JetStreamAppender {
 
   /** Rejects everything queued (the store closes). */
   failAll(error: Error): void {
-    const queued = [...this.queues.values()].flat();
-    this.queues.clear();
-    this.ready.clear();
-    for (const pending of queued) pending.reject(error);
+    for (const pending of this.queues.dropAll()) pending.reject(error);
     for (const pending of this.retry.splice(0)) pending.reject(error);
-  }
-
-  private enqueue(pending: Pending): void {
-    const queue = this.queues.get(pending.topic);
-    if (queue === undefined) this.queues.set(pending.topic, [pending]);
-    else queue.push(pending);
-    if (!this.busy.has(pending.topic)) this.ready.add(pending.topic);
   }
 
   /** Rejects a topic's queued appends with `error`. */
   private rejectTopic(topic: string, error: unknown): void {
-    const queue = this.queues.get(topic) ?? [];
-    this.queues.delete(topic);
-    this.ready.delete(topic);
-    for (const pending of queue) pending.reject(error);
+    for (const pending of this.queues.drop(topic)) pending.reject(error);
   }
 
   /** Sends queued records while the chain holds and the window has room, one per ready topic at a time. */
@@ -211,8 +195,9 @@ export class JetStreamAppender {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.ready.size > 0 && !this.broken && this.inFlight.size < (this.probing ? 1 : MAX_IN_FLIGHT)) {
-        const topic = this.ready.values().next().value as string;
+      for (;;) {
+        const topic = this.queues.nextReady();
+        if (topic === undefined || this.broken || this.inFlight.size >= (this.probing ? 1 : MAX_IN_FLIGHT)) break;
         try {
           this.ctx.usable();
         } catch (err) {
@@ -230,7 +215,7 @@ export class JetStreamAppender {
             this.rejectTopic(topic, unavailable(err));
             continue;
           }
-          if (this.inFlight.size > 0 || this.broken || !this.ready.has(topic)) break;
+          if (this.inFlight.size > 0 || this.broken || !this.queues.isReady(topic)) break;
         }
         this.send(this.takeRecord(topic), tip);
       }
@@ -245,7 +230,7 @@ export class JetStreamAppender {
    * append with a message id goes alone: the server deduplicates per stored message.
    */
   private takeRecord(topic: string): Pending[] {
-    const queue = this.queues.get(topic) as Pending[];
+    const queue = this.queues.queued(topic);
     const head = queue[0] as Pending;
     let count = 1;
     if (head.msgId === undefined) {
@@ -256,17 +241,7 @@ export class JetStreamAppender {
         if (next.msgId !== undefined || bytes > MAX_RECORD_BYTES) break;
       }
     }
-    const record = queue.splice(0, count);
-    if (queue.length === 0) this.queues.delete(topic);
-    this.ready.delete(topic);
-    this.busy.add(topic);
-    return record;
-  }
-
-  /** A topic's record settled: its next appends may go. */
-  private release(topic: string): void {
-    this.busy.delete(topic);
-    if (this.queues.has(topic)) this.ready.add(topic);
+    return this.queues.take(topic, count);
   }
 
   private send(pendings: Pending[], tip: TopicTip): void {
@@ -305,7 +280,7 @@ export class JetStreamAppender {
   private acked(sent: Sent, ack: PubAck): void {
     this.inFlight.delete(sent);
     const topic = (sent.pendings[0] as Pending).topic;
-    this.release(topic);
+    this.queues.settled(topic, ack.duplicate ? 0 : sent.pendings.length);
     const last = sent.first + sent.pendings.length - 1;
     if (ack.duplicate) {
       // Nothing was stored (only a record of one, with a caller's id, can be a duplicate): the
@@ -327,7 +302,7 @@ export class JetStreamAppender {
 
   private failed(sent: Sent, err: unknown): void {
     this.inFlight.delete(sent);
-    this.release((sent.pendings[0] as Pending).topic);
+    this.queues.settled((sent.pendings[0] as Pending).topic, 0);
     this.broken = true;
     this.probing = true;
     const code = apiErrorCode(err);
@@ -345,7 +320,7 @@ export class JetStreamAppender {
   /** Once nothing is in flight: after a broken chain, resequence and resend in call order. */
   private settled(): void {
     if (this.inFlight.size > 0) {
-      if (!this.broken && this.ready.size > 0) void this.pump();
+      if (!this.broken && this.queues.nextReady() !== undefined) void this.pump();
       return;
     }
     this.tail = null;
@@ -357,13 +332,7 @@ export class JetStreamAppender {
       // Lost races: another writer appended; the anchor's check re-reads its view of the topic.
       for (const pending of again) this.tips.delete(pending.topic);
       // Back in front of their topics' queues, in call order.
-      for (let i = again.length - 1; i >= 0; i--) {
-        const pending = again[i] as Pending;
-        const queue = this.queues.get(pending.topic);
-        if (queue === undefined) this.queues.set(pending.topic, [pending]);
-        else queue.unshift(pending);
-        this.ready.add(pending.topic);
-      }
+      for (let i = again.length - 1; i >= 0; i--) this.queues.requeue(again[i] as Pending);
       const resume = () => {
         this.broken = false;
         void this.pump();
