@@ -1,10 +1,12 @@
+import { MAX_RECORD_MESSAGES } from './jetstream-record.js';
+
 /** What a queue needs of an append: the topic it belongs to. */
 export interface TopicItem {
   readonly topic: string;
 }
 
-/** After an ack, a topic with fewer appends queued than this may wait for more (see TopicQueues). */
-export const LINGER_TARGET = 32;
+/** A linger waits for at most this many appends: no more than one record carries. */
+export const LINGER_TARGET = MAX_RECORD_MESSAGES;
 /** … for at most this long. */
 export const LINGER_MS = 1;
 
@@ -21,7 +23,7 @@ interface Linger {
  * - Group commit: a topic has at most one record in flight. Its appends made meanwhile wait
  *   (`busy`) and go out together once that record settles; other topics are not held up.
  * - Linger: when a record is acknowledged and its topic has fewer appends queued than were
- *   just answered plus queued (at most LINGER_TARGET), the topic waits until that many are
+ *   just answered plus queued (at most one record's worth), the topic waits until that many are
  *   queued, or LINGER_MS at most, before sending its next record. The callers answered by the
  *   ack usually publish again at once (a backend with N requests in flight), so their next
  *   appends join the same record instead of the one after it: a hot topic sends fewer, larger
