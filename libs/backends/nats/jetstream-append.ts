@@ -128,7 +128,10 @@ const MAX_CACHED_TIPS = 100_000;
  */
 export class JetStreamAppender {
   /** Each topic's appends waiting to be sent, and which topics may send now. */
-  private readonly queues = new TopicQueues<Pending>(() => void this.pump());
+  private readonly queues = new TopicQueues<Pending>(
+    () => void this.pump(),
+    (pending) => pending.msgId !== undefined,
+  );
   private readonly inFlight = new Set<Sent>();
   private readonly tips = new Map<string, TopicTip>();
   /** The last message sent whose outcome is unknown (the chain's end), or null. */

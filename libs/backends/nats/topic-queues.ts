@@ -29,8 +29,9 @@ interface Linger {
  *   appends join the same record instead of the one after it: a hot topic sends fewer, larger
  *   records, which is what the server's CPU and each process's socket writes follow (one write
  *   and one wake-up of the server per record). A topic that is not busy never waits: its
- *   first append goes at the end of the turn, and an ack with nothing queued behind it starts
- *   no wait. The cost is at most LINGER_MS of latency on a topic that is already busy.
+ *   first append goes at the end of the turn, an ack with nothing queued behind it starts
+ *   no wait, and neither does a next append that goes alone anyway (`goesAlone`). The cost
+ *   is at most LINGER_MS of latency on a topic that is already busy.
  */
 export class TopicQueues<T extends TopicItem> {
   private readonly queues = new Map<string, T[]>();
@@ -41,8 +42,15 @@ export class TopicQueues<T extends TopicItem> {
   private readonly lingering = new Map<string, Linger>();
   private timer: NodeJS.Timeout | null = null;
 
-  /** `lingerOver`: called when a wait ended by time and topics became ready (send them). */
-  constructor(private readonly lingerOver: () => void) {}
+  /**
+   * `lingerOver`: called when a wait ended by time and topics became ready (send them).
+   * `goesAlone`: an append that is a record of its own whatever follows it (a keyed one): a
+   * topic whose next append goes alone does not wait, since waiting would not enlarge it.
+   */
+  constructor(
+    private readonly lingerOver: () => void,
+    private readonly goesAlone: (item: T) => boolean = () => false,
+  ) {}
 
   /** Queues an append behind its topic's others. */
   push(item: T): void {
@@ -98,10 +106,10 @@ export class TopicQueues<T extends TopicItem> {
    */
   settled(topic: string, answered: number): void {
     this.busy.delete(topic);
-    const queued = this.queues.get(topic)?.length ?? 0;
-    if (queued === 0) return;
-    const target = Math.min(LINGER_TARGET, answered + queued);
-    if (queued >= target) {
+    const queue = this.queues.get(topic);
+    if (queue === undefined) return;
+    const target = Math.min(LINGER_TARGET, answered + queue.length);
+    if (queue.length >= target || this.goesAlone(queue[0] as T)) {
       this.ready.add(topic);
       return;
     }

@@ -85,6 +85,22 @@ describe('topic queues: linger', () => {
     assert.equal(q.isReady('a'), true, `${LINGER_TARGET} queued`);
   });
 
+  it('does not wait when the next append goes alone (a keyed one): waiting would not enlarge its record', () => {
+    const q = new TopicQueues<Item>(
+      () => undefined,
+      (i) => i.n < 0,
+    );
+    for (let n = 0; n < 3; n++) q.push(item('a', n));
+    q.push(item('a', -1));
+    q.take('a', 3);
+    q.settled('a', 3);
+    assert.equal(q.isReady('a'), true, 'the keyed append goes at once');
+    q.take('a', 1);
+    q.push(item('a', 5));
+    q.settled('a', 1);
+    assert.equal(q.isReady('a'), false, 'an unkeyed one behind an ack waits for company');
+  });
+
   it('ends by time when no more appends come, and says so once', async () => {
     const { q, calls } = queues();
     for (let n = 0; n < 4; n++) q.push(item('a', n));
