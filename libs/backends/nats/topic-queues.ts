@@ -54,13 +54,12 @@ export class TopicQueues<T extends TopicItem> {
 
   /** Queues an append behind its topic's others. */
   push(item: T): void {
-    const queue = this.queues.get(item.topic);
-    if (queue === undefined) this.queues.set(item.topic, [item]);
-    else queue.push(item);
+    const queue = this.queueOf(item.topic);
+    queue.push(item);
     const linger = this.lingering.get(item.topic);
     if (linger === undefined) {
       if (!this.busy.has(item.topic)) this.ready.add(item.topic);
-    } else if ((queue?.length ?? 1) >= linger.target) {
+    } else if (queue.length >= linger.target) {
       this.lingering.delete(item.topic);
       this.ready.add(item.topic);
     }
@@ -68,9 +67,7 @@ export class TopicQueues<T extends TopicItem> {
 
   /** Puts an append back in front of its topic's queue, ready to go (a retry). */
   requeue(item: T): void {
-    const queue = this.queues.get(item.topic);
-    if (queue === undefined) this.queues.set(item.topic, [item]);
-    else queue.unshift(item);
+    this.queueOf(item.topic).unshift(item);
     this.lingering.delete(item.topic);
     this.ready.add(item.topic);
   }
@@ -135,6 +132,16 @@ export class TopicQueues<T extends TopicItem> {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     return all;
+  }
+
+  /** The topic's queue, created empty when it has none. */
+  private queueOf(topic: string): T[] {
+    let queue = this.queues.get(topic);
+    if (queue === undefined) {
+      queue = [];
+      this.queues.set(topic, queue);
+    }
+    return queue;
   }
 
   private readonly endLingers = (): void => {

@@ -112,12 +112,13 @@ export function percentile(values: number[], p: number): number {
 /** Every client has every accepted message of its topic exactly once, in offset order. */
 export async function assertNothingLost(fleet: FleetClient[], accepted: Map<string, number[]>, timeoutMs: number) {
   const expected = new Map([...accepted].map(([t, list]) => [t, [...list].sort((a, b) => a - b)]));
+  const isBehind = (m: FleetClient) => m.offsets.length < (expected.get(m.topic)?.length ?? 0);
   try {
-    await until(() => fleet.every((m) => m.offsets.length >= (expected.get(m.topic)?.length ?? 0)), 'every client to catch up', timeoutMs);
+    await until(() => !fleet.some(isBehind), 'every client to catch up', timeoutMs);
   } catch (err) {
     // Say who is behind and on what, so a rare failure can be read from the CI log alone.
     const behind = fleet
-      .filter((m) => m.offsets.length < (expected.get(m.topic)?.length ?? 0))
+      .filter(isBehind)
       .slice(0, 5)
       .map((m) => {
         const got = new Set(m.offsets);
