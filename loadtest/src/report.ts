@@ -6,7 +6,16 @@ const HEADLINES: Record<string, string[]> = {
   rate: ['deliveriesPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'serverCpuPct', 'cpuUsPerDelivery', 'clientCpuPct'],
   idle: ['kbPerConnection', 'connections', 'rssBeforeMb', 'rssAfterMb'],
   connect: ['connectionsPerSec', 'cpuUsPerConnection', 'failed', 'clientCpuPct'],
-  'hot-topic': ['publishesPerSec', 'refused', 'batchMessagesPerSec', 'batchRefused', 'systemCpuUsPerPublish', 'apiCpuUsPerPublish'],
+  'hot-topic': [
+    'publishesPerSec',
+    'refused',
+    'batchMessagesPerSec',
+    'batchRefused',
+    'systemCpuUsPerPublish',
+    'apiCpuUsPerPublish',
+    'brokerCpuUsPerPublish',
+    'loadCpuUsPerPublish',
+  ],
   'ws-burst': ['deliveriesPerSec', 'p50Ms', 'p99Ms', 'edgeCpuUsPerDelivery', 'edgesCpuPct', 'brokerCpuPct'],
   'cross-node': ['deliveriesPerSec', 'p50Ms', 'p99Ms', 'edgeCpuUsPerDelivery', 'edgesCpuPct', 'apiCpuPct', 'brokerCpuPct', 'clientsCpuPct'],
 };

@@ -21,6 +21,10 @@ interface Measured {
   systemCpuUsPerPublish: number;
   /** CPU of the process that answers `POST /v1/publish` (the api, or the all-in-one) per publish, in µs. */
   apiCpuUsPerPublish: number;
+  /** nats-server's or redis-server's CPU per publish, in µs (null: no broker, or one not started by the bench). */
+  brokerCpuUsPerPublish: number | null;
+  /** The load generator's (this process's) CPU per publish, in µs: it shares the cores with the target. */
+  loadCpuUsPerPublish: number;
 }
 
 /** Runs `workers` loops of `step` for `ms`; counts successes and failures. */
@@ -50,8 +54,8 @@ interface Running {
   publisher: HttpPublisher;
   single: { ok: number; failed: number; ms: number };
   batch: { ok: number; failed: number; ms: number };
-  /** CPU ms during the single-publish windows: all the target's processes, and the publishing one. */
-  cpu: { systemMs: number; apiMs: number };
+  /** CPU ms during the single-publish windows: all the target's processes, the publishing one, the broker, the load generator. */
+  cpu: { systemMs: number; apiMs: number; brokerMs: number; loadMs: number };
 }
 
 const add = (into: { ok: number; failed: number; ms: number }, part: { ok: number; failed: number; ms: number }) => {
@@ -68,6 +72,8 @@ function measured(r: Running): Measured {
     batchRefused: r.batch.failed,
     systemCpuUsPerPublish: (r.cpu.systemMs * 1000) / Math.max(1, r.single.ok),
     apiCpuUsPerPublish: (r.cpu.apiMs * 1000) / Math.max(1, r.single.ok),
+    brokerCpuUsPerPublish: r.target.brokerPid === null ? null : (r.cpu.brokerMs * 1000) / Math.max(1, r.single.ok),
+    loadCpuUsPerPublish: (r.cpu.loadMs * 1000) / Math.max(1, r.single.ok),
   };
 }
 
@@ -106,7 +112,7 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
         publisher,
         single: { ok: 0, failed: 0, ms: 0 },
         batch: { ok: 0, failed: 0, ms: 0 },
-        cpu: { systemMs: 0, apiMs: 0 },
+        cpu: { systemMs: 0, apiMs: 0, brokerMs: 0, loadMs: 0 },
       });
       // Warm-up: connections, JIT, the topic's tip cached.
       await loop(concurrency, 500, () => publisher.one(TOPIC));
@@ -122,9 +128,14 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
         const pids = pidsOf(r.target);
         const system = new CpuMeter(pids.all);
         const api = new CpuMeter(pids.api);
+        const broker = new CpuMeter(r.target.brokerPid === null ? [] : [r.target.brokerPid]);
+        const load = process.cpuUsage();
         add(r.single, await loop(concurrency, windowMs, () => r.publisher.one(TOPIC)));
+        const loadUs = process.cpuUsage(load);
         r.cpu.systemMs += system.stop().totalMs;
         r.cpu.apiMs += api.stop().totalMs;
+        r.cpu.brokerMs += broker.stop().totalMs;
+        r.cpu.loadMs += (loadUs.user + loadUs.system) / 1000;
       }
       for (const r of running) add(r.batch, await loop(BATCHES_IN_FLIGHT, windowMs, () => r.publisher.batch(TOPIC, BATCH_SIZE)));
       progress.update(round + 1);
@@ -143,7 +154,13 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
   for (const r of rest) {
     const bus = r.bus;
     const other = tidy({ ...measured(r) });
-    const ratios = ratiosOf(other, memory, ['publishesPerSec', 'batchMessagesPerSec', 'systemCpuUsPerPublish', 'apiCpuUsPerPublish']);
+    const ratios = ratiosOf(other, memory, [
+      'publishesPerSec',
+      'batchMessagesPerSec',
+      'systemCpuUsPerPublish',
+      'apiCpuUsPerPublish',
+      'loadCpuUsPerPublish',
+    ]);
     results.push({
       scenario: 'hot-topic',
       bus,
@@ -164,7 +181,7 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
       deliveriesOk: other.refused === 0 && memory.refused === 0,
       notes: [
         'publishes/s: acknowledged `POST /v1/publish` per second, every one on the same topic (history on)',
-        'CPU µs per publish (single-publish windows, /proc): system = every process of the target (edges, api, broker), api = the process answering the publishes; less sensitive to a loaded machine than the rates',
+        'CPU µs per publish (single-publish windows, /proc): system = every process of the target (edges, api, broker), api = the process answering the publishes, broker = nats-server or redis-server (empty when the bench did not start it, e.g. with NATS_URL or REDIS_URL: then system leaves it out too), load = the load generator, which shares the cores with the target; less sensitive to a loaded machine than the rates',
       ],
     });
   }
