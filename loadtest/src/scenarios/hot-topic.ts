@@ -65,25 +65,25 @@ const add = (into: { ok: number; failed: number; ms: number }, part: { ok: numbe
 };
 
 function measured(r: Running): Measured {
+  const perPublish = (ms: number) => (ms * 1000) / Math.max(1, r.single.ok);
   return {
     publishesPerSec: (r.single.ok * 1000) / r.single.ms,
     refused: r.single.failed,
     batchMessagesPerSec: (r.batch.ok * BATCH_SIZE * 1000) / r.batch.ms,
     batchRefused: r.batch.failed,
-    systemCpuUsPerPublish: (r.cpu.systemMs * 1000) / Math.max(1, r.single.ok),
-    apiCpuUsPerPublish: (r.cpu.apiMs * 1000) / Math.max(1, r.single.ok),
-    brokerCpuUsPerPublish: r.target.brokerPid === null ? null : (r.cpu.brokerMs * 1000) / Math.max(1, r.single.ok),
-    loadCpuUsPerPublish: (r.cpu.loadMs * 1000) / Math.max(1, r.single.ok),
+    systemCpuUsPerPublish: perPublish(r.cpu.systemMs),
+    apiCpuUsPerPublish: perPublish(r.cpu.apiMs),
+    brokerCpuUsPerPublish: r.target.brokerPid === null ? null : perPublish(r.cpu.brokerMs),
+    loadCpuUsPerPublish: perPublish(r.cpu.loadMs),
   };
 }
 
-/** The target's processes: all of them, and the one that answers publishes. */
-function pidsOf(target: Target): { all: number[]; api: number[] } {
+/** The target's processes: all of them, the one that answers publishes, and the broker (when started here). */
+function pidsOf(target: Target): { all: number[]; api: number[]; broker: number[] } {
   const api = target.helperPids.length > 0 ? target.helperPids : target.edges.map((e) => e.pid);
-  const all = [
-    ...new Set([...target.edges.map((e) => e.pid), ...target.helperPids, ...(target.brokerPid === null ? [] : [target.brokerPid])]),
-  ];
-  return { all, api };
+  const broker = target.brokerPid === null ? [] : [target.brokerPid];
+  const all = [...new Set([...target.edges.map((e) => e.pid), ...target.helperPids, ...broker])];
+  return { all, api, broker };
 }
 
 /**
@@ -128,7 +128,7 @@ export async function runHotTopic(ctx: BenchContext): Promise<ScenarioResult[]> 
         const pids = pidsOf(r.target);
         const system = new CpuMeter(pids.all);
         const api = new CpuMeter(pids.api);
-        const broker = new CpuMeter(r.target.brokerPid === null ? [] : [r.target.brokerPid]);
+        const broker = new CpuMeter(pids.broker);
         const load = process.cpuUsage();
         add(r.single, await loop(concurrency, windowMs, () => r.publisher.one(TOPIC)));
         const loadUs = process.cpuUsage(load);
